@@ -1,0 +1,106 @@
+"""A small reader for 32-bit little-endian ELF files: sections and symbols, and the flash and
+RAM figures of a linked program."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BuildError
+from ..target import Target
+
+SHT_PROGBITS, SHT_SYMTAB, SHT_NOBITS = 1, 2, 8
+SHF_ALLOC = 0x2
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    type: int
+    flags: int
+    addr: int
+    size: int
+
+    @property
+    def alloc(self) -> bool:
+        return bool(self.flags & SHF_ALLOC)
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    sections: tuple[Section, ...]
+    symbols: dict[str, int]  # name -> value (Thumb functions keep bit 0 set)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Bytes a program takes on its target.
+
+    flash = text + rodata + data (the initial values of .data are stored in flash);
+    ram = data + bss + stack (the reserved stack block; see SimResult.stack_used for use)."""
+
+    text: int
+    rodata: int
+    data: int
+    bss: int
+    stack: int
+
+    @property
+    def flash(self) -> int:
+        return self.text + self.rodata + self.data
+
+    @property
+    def ram(self) -> int:
+        return self.data + self.bss + self.stack
+
+    def as_dict(self) -> dict[str, int]:
+        return {"text": self.text, "rodata": self.rodata, "data": self.data, "bss": self.bss,
+                "stack": self.stack, "flash": self.flash, "ram": self.ram}
+
+
+def read_elf(path: Path) -> ElfInfo:
+    blob = Path(path).read_bytes()
+    if blob[:4] != b"\x7fELF" or blob[4] != 1 or blob[5] != 1:
+        raise BuildError(f"{path}: not a 32-bit little-endian ELF file")
+    shoff, = struct.unpack_from("<I", blob, 0x20)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", blob, 0x2E)
+    raw = [struct.unpack_from("<IIIIIIIIII", blob, shoff + i * shentsize) for i in range(shnum)]
+    strtab_off = raw[shstrndx][4]
+
+    def cstr(offset: int) -> str:
+        return blob[offset: blob.index(b"\0", offset)].decode()
+
+    sections = tuple(Section(cstr(strtab_off + s[0]), s[1], s[2], s[3], s[5]) for s in raw)
+    symbols: dict[str, int] = {}
+    for s in raw:
+        if s[1] != SHT_SYMTAB:
+            continue
+        names = raw[s[6]][4]  # sh_link -> string table
+        for off in range(s[4], s[4] + s[5], 16):
+            name_off, value, _size, info, _other, shndx = struct.unpack_from("<IIIBBH", blob, off)
+            if name_off and shndx and (info & 0xF) in (0, 1, 2):  # defined NOTYPE/OBJECT/FUNC
+                symbols.setdefault(cstr(names + name_off), value)
+    return ElfInfo(sections, symbols)
+
+
+def program_sizes(info: ElfInfo, target: Target) -> Sizes:
+    """Classify the allocated sections by the memory region they are placed in."""
+    flash, ram = target.memory.flash, target.memory.ram
+    text = rodata = data = bss = stack = 0
+    for sec in info.sections:
+        if not sec.alloc or sec.size == 0:
+            continue
+        if flash.origin <= sec.addr < flash.end:
+            if sec.flags & 0x4:  # SHF_EXECINSTR
+                text += sec.size
+            else:
+                rodata += sec.size
+        elif ram.origin <= sec.addr < ram.end:
+            if sec.name == ".stack":
+                stack += sec.size
+            elif sec.type == SHT_NOBITS:
+                bss += sec.size
+            else:
+                data += sec.size
+    return Sizes(text, rodata, data, bss, stack)

@@ -1,0 +1,115 @@
+"""Compile and link a bare-metal C program for a target: the program's sources plus the
+mcuforge runtime (start-up, semihosting, fault reports) and libgcc, with clang-19 and lld-19."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ..errors import BuildError
+from ..paths import KERNELS_DIR, RUNTIME_DIR
+from ..target import Target
+from .elf import ElfInfo, Sizes, program_sizes, read_elf
+from .linker import check_overflow, write_linker_script
+from .tools import libgcc, tool
+
+WARNINGS = ("-Wall", "-Wextra", "-Werror")
+COMMON_CFLAGS = (
+    "-std=c11", "-g", "-nostdlibinc", "-fno-common", "-ffunction-sections", "-fdata-sections",
+    *WARNINGS,
+)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A linked program: its ELF, the target it was built for, its sizes and symbols."""
+
+    elf: Path
+    target: Target
+    sizes: Sizes
+    info: ElfInfo = field(repr=False)
+
+    def symbol(self, name: str) -> int:
+        """Address of a function or object (Thumb bit cleared)."""
+        value = self.info.symbols[name]
+        return value & ~1 if self.target.arch == "arm" else value
+
+
+def runtime_sources(target: Target) -> list[Path]:
+    sources = sorted((RUNTIME_DIR / "common").glob("*.c"))
+    port = RUNTIME_DIR / target.arch
+    return sources + sorted(port.glob("*.c")) + sorted(port.glob("*.S"))
+
+
+def compile_flags(target: Target, opt: str = "-O2", include_dirs: Iterable[Path] = (),
+                  defines: Mapping[str, str | int | None] | None = None) -> list[str]:
+    flags = [f"--target={target.compiler.triple}", *target.compiler.cflags, opt, *COMMON_CFLAGS]
+    flags += [f"-I{d}" for d in (RUNTIME_DIR, KERNELS_DIR, *include_dirs)]
+    for name, value in (defines or {}).items():
+        flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
+    return flags
+
+
+def _run(cmd: list[str], what: str) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError(f"{what} failed:\n{(proc.stderr or proc.stdout).strip()}")
+    return proc.stderr
+
+
+def build_program(
+    target: Target,
+    sources: Iterable[Path | str],
+    out_dir: Path | str | None = None,
+    *,
+    name: str = "program",
+    opt: str = "-O2",
+    include_dirs: Iterable[Path | str] = (),
+    defines: Mapping[str, str | int | None] | None = None,
+    extra_cflags: Iterable[str] = (),
+) -> Program:
+    """Compile `sources` with the runtime for `target` and link `<out_dir>/<name>.elf`.
+
+    Raises BuildError with the compiler's message, or DoesNotFit naming the overflowing
+    memory region and the excess in bytes."""
+    sources = [Path(s) for s in sources]
+    for src in sources:
+        if not src.is_file():
+            raise BuildError(f"no such source file: {src}")
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="mcuforge-"))
+    out.mkdir(parents=True, exist_ok=True)
+    flags = compile_flags(target, opt, [Path(d) for d in include_dirs], defines) + list(extra_cflags)
+    clang = tool("clang")
+    objects = []
+    for i, src in enumerate([*sources, *runtime_sources(target)]):
+        obj = out / "obj" / f"{i:03d}_{src.stem}{src.suffix.replace('.', '_')}.o"
+        obj.parent.mkdir(exist_ok=True)
+        _run([clang, *flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name} for {target.name}")
+        objects.append(str(obj))
+    script = write_linker_script(target, out / f"{name}.ld")
+    elf = out / f"{name}.elf"
+    cmd = [tool("ld.lld"), "-T", str(script), "--gc-sections", "-Map", str(out / f"{name}.map"),
+           "-o", str(elf), *objects, libgcc(target.compiler.libgcc)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        message = (proc.stderr or proc.stdout).strip()
+        check_overflow(target, message)
+        raise BuildError(f"linking {elf.name} for {target.name} failed:\n{message}")
+    info = read_elf(elf)
+    return Program(elf=elf, target=target, sizes=program_sizes(info, target), info=info)
+
+
+def disassemble(program: Program, symbol: str | None = None) -> str:
+    """llvm-objdump disassembly of the program (or of one function)."""
+    cmd = [tool("llvm-objdump"), "-d", "--no-show-raw-insn"]
+    if symbol:
+        cmd.append(f"--disassemble-symbols={symbol}")
+    cmd.append(str(program.elf))
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
+    if proc.returncode != 0:
+        raise BuildError(f"disassembling {program.elf} failed: {proc.stderr.strip()}")
+    return proc.stdout

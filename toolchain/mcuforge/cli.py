@@ -1,0 +1,228 @@
+"""The `mcuforge` command line.
+
+Every command that reports figures takes --json and then prints one JSON document on stdout.
+Errors a user can cause are printed as one message with a hint, never as a traceback, and the
+exit status is non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import McuforgeError
+from .target import DEFAULT_TARGET, Target, all_targets, load_target
+
+app = typer.Typer(
+    help="mcuforge: neural networks to Cortex-M and RISC-V microcontrollers, checked and "
+    "measured on simulated cores.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Tables are wide: keep them whole when the output is a file or a pipe (CI logs, README).
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def _guard(fn: Callable[[], int | None]) -> None:
+    """Run a command body; turn mcuforge errors into a message and exit status 2."""
+    try:
+        code = fn()
+    except McuforgeError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+        if exc.hint:
+            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code or 0)
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def _fmt_bytes(n: int) -> str:
+    return f"{n:,}"
+
+
+@app.command()
+def version() -> None:
+    """Print the mcuforge version."""
+    out.print(__version__)
+
+
+@app.command()
+def doctor(json_out: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Check every tool mcuforge needs, with versions, and say how to fix what is missing."""
+    from .doctor import run_checks
+
+    def body() -> int:
+        checks = run_checks()
+        if json_out:
+            _print_json([c.as_dict() for c in checks])
+        else:
+            table = Table(title="mcuforge doctor")
+            for col in ("check", "status", "found", "fix"):
+                table.add_column(col, overflow="fold")
+            for c in checks:
+                status = "[green]ok[/]" if c.ok else "[red]missing[/]"
+                table.add_row(c.name, status, c.found, "" if c.ok else c.fix)
+            out.print(table)
+        return 0 if all(c.ok for c in checks) else 1
+
+    _guard(body)
+
+
+@app.command()
+def targets(json_out: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """List the targets (targets/*.toml) with their features and memory."""
+
+    def body() -> None:
+        ts = all_targets()
+        if json_out:
+            _print_json([_target_dict(t) for t in ts])
+            return
+        table = Table(title=f"targets (default: {DEFAULT_TARGET})")
+        for col in ("target", "core / simulator", "features", "flash", "RAM",
+                    "peak MAC/instr int8·fp16·fp32", "kernels"):
+            table.add_column(col, overflow="fold")
+        for t in ts:
+            peaks = " · ".join(f"{t.peak(d):g}" if t.peak(d) else "—" for d in ("int8", "fp16", "fp32"))
+            table.add_row(t.name, f"{t.description}", ", ".join(sorted(t.features)) or "—",
+                          f"{t.memory.flash.length // 1024} KiB", f"{t.memory.ram.length // 1024} KiB",
+                          peaks, " > ".join(t.kernel_variants))
+        out.print(table)
+
+    _guard(body)
+
+
+def _target_dict(t: Target) -> dict:
+    return {
+        "name": t.name, "description": t.description, "arch": t.arch,
+        "features": sorted(t.features), "triple": t.compiler.triple, "cflags": list(t.compiler.cflags),
+        "flash": {"origin": t.memory.flash.origin, "length": t.memory.flash.length},
+        "ram": {"origin": t.memory.ram.origin, "length": t.memory.ram.length},
+        "stack": t.memory.stack, "qemu_machine": t.qemu.machine, "qemu_cpu": t.qemu.cpu,
+        "peak_macs_per_insn": dict(t.peak_macs_per_insn), "kernel_variants": list(t.kernel_variants),
+        "vlen": t.vlen,
+    }
+
+
+@app.command("run-c")
+def run_c(
+    sources: List[Path] = typer.Argument(..., help="C (or .S) files of the program", exists=False),
+    target: str = typer.Option(DEFAULT_TARGET, "--target", "-t", help="target name (see `mcuforge targets`)"),
+    include: List[Path] = typer.Option([], "--include", "-I", help="extra include directory"),
+    define: List[str] = typer.Option([], "--define", "-D", help="NAME or NAME=VALUE"),
+    opt: str = typer.Option("-O2", "--opt", help="optimization flag"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="build directory (default: temporary)"),
+    timeout: float = typer.Option(60.0, "--timeout", help="seconds before the simulator is stopped"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Build a bare-metal C program with the mcuforge runtime, run it in QEMU, print its counts.
+
+    The program includes "mf_runtime.h" for mf_printf, mf_exit and the benchmark markers
+    mf_bench_start()/mf_bench_stop(); the exit status of the command is the program's."""
+    from .build import build_program
+    from .sim import run_program
+
+    def body() -> int:
+        t = load_target(target)
+        defines = dict(d.split("=", 1) if "=" in d else (d, None) for d in define)
+        program = build_program(t, sources, out_dir, include_dirs=include, defines=defines, opt=opt)
+        result = run_program(program, timeout=timeout)
+        c = result.counts
+        report = {
+            "target": t.name, "elf": str(program.elf), "exit_code": result.exit_code,
+            "fault": result.fault, "output": result.output,
+            "insns": c.insns, "insns_lmul_weighted": c.insns_lmul_weighted,
+            "bench_insns": c.bench_insns, "bench_insns_lmul_weighted": c.bench_insns_lmul_weighted,
+            "regions": [list(r) for r in c.regions], "vsetvl_register_form": c.vsetvl_register_form,
+            "sizes": program.sizes.as_dict(), "stack_used": result.stack_used, "records": result.records,
+        }
+        if json_out:
+            _print_json(report)
+        else:
+            sys.stdout.write(result.output)
+            table = Table(title=f"{program.elf.name} on {t.name}")
+            table.add_column("figure")
+            table.add_column("value", justify="right")
+            table.add_row("exit status", str(result.exit_code))
+            table.add_row("instructions (whole run)", f"{c.insns:,}")
+            table.add_row("instructions between markers", f"{c.bench_insns:,} in {len(c.regions)} region(s)")
+            if t.has("rvv"):
+                table.add_row("  LMUL-weighted", f"{c.bench_insns_lmul_weighted:,}")
+            s = program.sizes
+            table.add_row("flash (text+rodata+data)", f"{s.flash:,} B")
+            table.add_row("RAM (data+bss+stack reserve)", f"{s.ram:,} B")
+            table.add_row("stack used", f"{result.stack_used:,} B")
+            out.print(table)
+            if result.fault:
+                err.print(f"[bold red]fault:[/] {result.fault}", highlight=False)
+        return result.exit_code
+
+    _guard(body)
+
+
+@app.command()
+def demo(
+    target: List[str] = typer.Option([], "--target", "-t", help="targets to run (default: all)"),
+    n: int = typer.Option(1024, "--n", help="dot-product length"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """int8 and fp16 dot products with each target's ISA kernels: checked, counted, tabled."""
+    from .demo import run_dot
+
+    def body() -> int:
+        ts = [load_target(name) for name in target] if target else all_targets()
+        runs = []
+        for t in ts:
+            if not json_out:
+                err.print(f"building and running on {t.name} ...", highlight=False)
+            runs.append(run_dot(t, n))
+        if json_out:
+            _print_json([r.as_dict() for r in runs])
+        else:
+            out.print(_demo_table(runs, n))
+            out.print("instructions: executed between the benchmark markers in QEMU (LMUL-weighted on "
+                      "vector targets); they are counts, not time. MAC/instr: n / instructions.")
+        failed = [r.target for r in runs if not r.int8_ok or r.fp16_ok is False]
+        if failed:
+            err.print(f"[bold red]wrong results on:[/] {', '.join(failed)}")
+        return 1 if failed else 0
+
+    _guard(body)
+
+
+def _demo_table(runs, n: int) -> Table:
+    table = Table(title=f"dot product, n = {n}: instructions per call and MAC/instruction")
+    for col, justify in (("target", "left"), ("int8 kernel", "left"), ("instr", "right"),
+                         ("MAC/instr", "right"), ("of peak", "right"), ("fp16 kernel", "left"),
+                         ("instr", "right"), ("MAC/instr", "right"), ("of peak", "right"),
+                         ("result", "left"), ("flash B", "right"), ("stack B", "right")):
+        table.add_column(col, justify=justify)
+    for r in runs:
+        f16 = ("—",) * 4
+        if r.fp16_kernel:
+            f16 = (r.fp16_kernel, f"{r.fp16_insns:,}", f"{r.fp16_mac_per_insn:.2f}",
+                   f"{100 * r.fp16_mac_per_insn / r.peak_fp16:.0f} %")
+        ok = r.int8_ok and r.fp16_ok is not False
+        table.add_row(r.target, r.int8_kernel, f"{r.int8_insns:,}", f"{r.int8_mac_per_insn:.2f}",
+                      f"{100 * r.int8_mac_per_insn / r.peak_int8:.0f} %", *f16,
+                      "[green]exact[/]" if ok else "[red]WRONG[/]", _fmt_bytes(r.flash), _fmt_bytes(r.stack_used))
+    return table
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

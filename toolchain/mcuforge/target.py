@@ -1,0 +1,395 @@
+"""Targets: one TOML file per simulated core or board in targets/, loaded into frozen dataclasses.
+
+A target says how to compile for a core (clang triple, -mcpu/-march flags, the libgcc multilib),
+what the core can do (its feature set and the peak MACs per instruction of its widest MAC
+instruction), where memory is (flash and RAM regions, stack size), how QEMU simulates it, and in
+which order kernel variants are tried. `Target.__post_init__` rejects impossible combinations
+(Helium on a Cortex-M4, a feature the -march string does not enable, a kernel variant whose
+extension is missing) with an error that names the file and the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from .errors import TargetError
+from .paths import KERNELS_DIR, TARGETS_DIR
+
+ARCHES = ("arm", "riscv")
+FEATURES = {
+    "arm": ("dsp", "fpu", "fpu-dp", "fp16", "mve", "mve-fp"),
+    "riscv": ("fpu", "fpu-dp", "fp16", "rvv", "rvv-fp", "rvv-fp16"),
+}
+QEMU_SYSTEMS = {"arm": "qemu-system-arm", "riscv": "qemu-system-riscv32"}
+DTYPES = ("int8", "fp16", "fp32")
+# A kernel variant folder in firmware/kernels and the feature it needs.
+VARIANT_NEEDS = {"ref": None, "arm_dsp": "dsp", "arm_mve": "mve", "rvv": "rvv"}
+
+# What each Cortex-M core offers at most; -mfpu and +no<ext> modifiers can take away.
+_ARM_CPUS = {
+    "cortex-m0": set(),
+    "cortex-m0plus": set(),
+    "cortex-m3": set(),
+    "cortex-m4": {"dsp", "fpu"},
+    "cortex-m7": {"dsp", "fpu", "fpu-dp"},
+    "cortex-m33": {"dsp", "fpu"},
+    "cortex-m55": {"dsp", "fpu", "fpu-dp", "fp16", "mve", "mve-fp"},
+    "cortex-m85": {"dsp", "fpu", "fpu-dp", "fp16", "mve", "mve-fp"},
+}
+_ARM_NO = {  # -mcpu=cortex-m55+nomve and friends
+    "nodsp": {"dsp", "mve", "mve-fp"},
+    "nofp": {"fpu", "fpu-dp", "fp16", "mve-fp"},
+    "nofp.dp": {"fpu-dp"},
+    "nomve": {"mve", "mve-fp"},
+    "nomve.fp": {"mve-fp"},
+}
+_ARM_FPU = {  # -mfpu=... limits the FPU of cores that have one
+    "none": set(),
+    "fpv4-sp-d16": {"fpu"},
+    "fpv5-sp-d16": {"fpu"},
+    "fpv5-d16": {"fpu", "fpu-dp"},
+}
+_RISCV_EXT = {  # -march extension -> features it enables
+    "f": {"fpu"},
+    "d": {"fpu", "fpu-dp"},
+    "zfh": {"fp16"},
+    "zve32x": {"rvv"},
+    "zve32f": {"rvv", "rvv-fp"},
+    "v": {"rvv", "rvv-fp"},
+    "zvfh": {"rvv-fp16"},
+}
+
+
+@dataclass(frozen=True)
+class Region:
+    origin: int
+    length: int
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.length
+
+
+@dataclass(frozen=True)
+class Memory:
+    flash: Region
+    ram: Region
+    stack: int  # bytes reserved for the stack at the top of RAM
+
+
+@dataclass(frozen=True)
+class Compiler:
+    triple: str  # clang --target
+    cflags: tuple[str, ...]  # -mcpu/-march/-mabi/-mfpu/-mfloat-abi
+    libgcc: tuple[str, ...]  # GNU driver + multilib flags that locate libgcc.a
+
+
+@dataclass(frozen=True)
+class Qemu:
+    system: str  # qemu-system-arm / qemu-system-riscv32
+    machine: str  # -M
+    cpu: str | None  # -cpu (with properties on RISC-V)
+    extra: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    arch: str
+    features: frozenset[str]
+    compiler: Compiler
+    memory: Memory
+    qemu: Qemu
+    peak_macs_per_insn: Mapping[str, float]
+    kernel_variants: tuple[str, ...]
+    vlen: int | None = None
+    source: Path = Path("<memory>")
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def has(self, feature: str) -> bool:
+        """Whether the core has a feature, e.g. target.has("mve"). Unknown names are a bug."""
+        if feature not in _all_features():
+            raise ValueError(f"unknown feature {feature!r}")
+        return feature in self.features
+
+    def peak(self, dtype: str) -> float | None:
+        """Peak MACs per instruction for int8/fp16/fp32, or None without hardware for it."""
+        return self.peak_macs_per_insn.get(dtype)
+
+    def fail(self, field: str, message: str) -> TargetError:
+        return TargetError(f"{self.source}: {field}: {message}")
+
+
+def _all_features() -> set[str]:
+    return {f for fs in FEATURES.values() for f in fs}
+
+
+def _flag(cflags: tuple[str, ...], name: str) -> str | None:
+    """The value of the last -name=value flag (clang takes the last one)."""
+    value = None
+    for flag in cflags:
+        if flag.startswith(f"-{name}="):
+            value = flag.split("=", 1)[1]
+    return value
+
+
+def _arm_features(t: Target) -> set[str]:
+    mcpu = _flag(t.compiler.cflags, "mcpu")
+    if mcpu is None:
+        raise t.fail("compiler.cflags", "an Arm target needs -mcpu=<core>")
+    core, *mods = mcpu.split("+")
+    if core not in _ARM_CPUS:
+        raise t.fail("compiler.cflags", f"unknown core -mcpu={core}; known: {', '.join(_ARM_CPUS)}")
+    feats = set(_ARM_CPUS[core])
+    for mod in mods:
+        if mod not in _ARM_NO:
+            raise t.fail("compiler.cflags", f"unknown -mcpu modifier +{mod}")
+        feats -= _ARM_NO[mod]
+    mfpu = _flag(t.compiler.cflags, "mfpu")
+    if mfpu is not None:
+        if mfpu not in _ARM_FPU:
+            raise t.fail("compiler.cflags", f"unknown -mfpu={mfpu}; known: {', '.join(_ARM_FPU)}")
+        keep = _ARM_FPU[mfpu]
+        feats -= {"fpu", "fpu-dp"} - keep
+        if "fpu" not in keep:
+            feats -= {"fp16", "mve-fp"}
+    if _flag(t.compiler.cflags, "mfloat-abi") == "soft":
+        feats -= {"fpu", "fpu-dp", "fp16", "mve-fp"}
+    return feats
+
+
+def _riscv_extensions(march: str) -> tuple[str, set[str]]:
+    """Split rv32imafc_zicsr_zfh into ("rv32", {"i","m","a","f","c","zicsr","zfh"})."""
+    base, _, rest = march.partition("_")
+    xlen, singles = base[:4], base[4:]
+    exts = set(singles) | {e for e in rest.split("_") if e}
+    if "g" in exts:
+        exts |= {"i", "m", "a", "f", "d"}
+    return xlen, exts
+
+
+def _riscv_features(t: Target) -> set[str]:
+    march = _flag(t.compiler.cflags, "march")
+    if march is None or not march.startswith("rv32"):
+        raise t.fail("compiler.cflags", "a RISC-V target needs -march=rv32...")
+    _, exts = _riscv_extensions(march)
+    feats: set[str] = set()
+    for ext, gives in _RISCV_EXT.items():
+        if ext in exts:
+            feats |= gives
+    zvl = [int(e[3:-1]) for e in exts if e.startswith("zvl") and e.endswith("b")]
+    if "rvv" in feats and t.vlen is not None and zvl and max(zvl) != t.vlen:
+        raise t.fail("vlen", f"vlen = {t.vlen} but -march says zvl{max(zvl)}b")
+    return feats
+
+
+def _validate(t: Target) -> None:
+    if t.arch not in ARCHES:
+        raise t.fail("arch", f"{t.arch!r} is not one of {', '.join(ARCHES)}")
+    unknown = t.features - set(FEATURES[t.arch])
+    if unknown:
+        raise t.fail(
+            "features",
+            f"unknown for {t.arch}: {', '.join(sorted(unknown))}; known: {', '.join(FEATURES[t.arch])}",
+        )
+    flags = " ".join(t.compiler.cflags)
+    derived = _arm_features(t) if t.arch == "arm" else _riscv_features(t)
+    for feat in sorted(t.features - derived):
+        raise t.fail("features", f"lists {feat!r}, but the compiler flags ({flags}) do not enable it")
+    for feat in sorted(derived - t.features):
+        raise t.fail("features", f"the compiler flags ({flags}) enable {feat!r}; list it")
+    if ("rvv" in t.features) != (t.vlen is not None):
+        raise t.fail("vlen", "give vlen (bits) exactly when the target has vectors ('rvv')")
+    if t.vlen is not None and (t.vlen < 32 or t.vlen & (t.vlen - 1)):
+        raise t.fail("vlen", f"{t.vlen} is not a power of two >= 32")
+    if t.qemu.system != QEMU_SYSTEMS[t.arch]:
+        raise t.fail("qemu.system", f"an {t.arch} target runs on {QEMU_SYSTEMS[t.arch]}, not {t.qemu.system}")
+    _validate_memory(t)
+    _validate_peaks(t)
+    _validate_variants(t)
+
+
+def _validate_memory(t: Target) -> None:
+    for name in ("flash", "ram"):
+        region: Region = getattr(t.memory, name)
+        if region.length <= 0 or region.origin % 4 or region.length % 4:
+            raise t.fail(f"memory.{name}", "origin and length must be 4-byte aligned, length > 0")
+        if region.end > 1 << 32:
+            raise t.fail(f"memory.{name}", "reaches past the 32-bit address space")
+    f, r = t.memory.flash, t.memory.ram
+    if f.origin < r.end and r.origin < f.end:
+        raise t.fail("memory", "flash and ram overlap")
+    if not 0 < t.memory.stack < r.length or t.memory.stack % 16:
+        raise t.fail("memory.stack", "must be a multiple of 16, > 0 and smaller than ram")
+
+
+def _validate_peaks(t: Target) -> None:
+    peaks = t.peak_macs_per_insn
+    for dtype, value in peaks.items():
+        if dtype not in DTYPES:
+            raise t.fail("peak_macs_per_insn", f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}")
+        if not isinstance(value, (int, float)) or value <= 0:
+            raise t.fail(f"peak_macs_per_insn.{dtype}", "must be a positive number")
+    needs = {"int8": True, "fp16": "fp16" in t.features, "fp32": "fpu" in t.features}
+    for dtype, present in needs.items():
+        if present and dtype not in peaks:
+            raise t.fail("peak_macs_per_insn", f"missing {dtype}: the target has {dtype} arithmetic")
+        if not present and dtype in peaks:
+            raise t.fail(f"peak_macs_per_insn.{dtype}", f"the target has no {dtype} arithmetic")
+
+
+def _validate_variants(t: Target) -> None:
+    variants = t.kernel_variants
+    if not variants or variants[-1] != "ref":
+        raise t.fail("kernels.variants", "must end with 'ref', the portable fallback")
+    if len(set(variants)) != len(variants):
+        raise t.fail("kernels.variants", "lists a variant twice")
+    for variant in variants:
+        if variant not in VARIANT_NEEDS:
+            raise t.fail("kernels.variants", f"unknown variant {variant!r}; known: {', '.join(VARIANT_NEEDS)}")
+        need = VARIANT_NEEDS[variant]
+        if need is not None and need not in t.features:
+            raise t.fail("kernels.variants", f"{variant!r} needs the {need!r} feature, which the target lacks")
+        if not (KERNELS_DIR / variant).is_dir():
+            raise t.fail("kernels.variants", f"{variant!r}: no folder {KERNELS_DIR / variant}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+_TOP_KEYS = {"name", "description", "arch", "features", "vlen", "compiler", "memory", "qemu",
+             "peak_macs_per_insn", "kernels"}
+
+
+class _Reader:
+    """Reads typed fields from a parsed TOML table and names the file and field on error."""
+
+    def __init__(self, path: Path, data: dict):
+        self.path, self.data = path, data
+
+    def fail(self, field: str, message: str) -> TargetError:
+        return TargetError(f"{self.path}: {field}: {message}")
+
+    def get(self, dotted: str, kind: type | tuple[type, ...], default=...):
+        node = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is not ...:
+                    return default
+                raise self.fail(dotted, "missing")
+            node = node[part]
+        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(dotted, f"must be {names}, got {type(node).__name__} {node!r}")
+        return node
+
+    def strings(self, dotted: str, default=...) -> tuple[str, ...]:
+        items = self.get(dotted, list, default)
+        if any(not isinstance(s, str) for s in items):
+            raise self.fail(dotted, "must be a list of strings")
+        return tuple(items)
+
+    def region(self, dotted: str) -> Region:
+        table = self.get(dotted, dict)
+        extra = set(table) - {"origin", "length"}
+        if extra:
+            raise self.fail(dotted, f"unknown key(s) {', '.join(sorted(extra))}")
+        return Region(self.get(f"{dotted}.origin", int), self.get(f"{dotted}.length", int))
+
+    def only(self, dotted: str, keys: set[str]) -> None:
+        table = self.get(dotted, dict) if dotted else self.data
+        extra = set(table) - keys
+        if extra:
+            where = f"{dotted}." if dotted else ""
+            raise self.fail(f"{where}{sorted(extra)[0]}", f"unknown key; expected one of {', '.join(sorted(keys))}")
+
+
+def load_target_file(path: Path) -> Target:
+    """Load and validate one target file."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise TargetError(f"{path}: cannot read: {exc.strerror}") from None
+    r = _Reader(path, data)
+    r.only("", _TOP_KEYS)
+    r.only("compiler", {"triple", "cflags", "libgcc"})
+    r.only("memory", {"flash", "ram", "stack"})
+    r.only("qemu", {"system", "machine", "cpu", "extra"})
+    r.only("kernels", {"variants"})
+    name = r.get("name", str)
+    if name != path.stem:
+        raise r.fail("name", f"{name!r} must match the file name {path.stem!r}")
+    features = r.strings("features")
+    peaks = r.get("peak_macs_per_insn", dict)
+    return Target(
+        name=name,
+        description=r.get("description", str),
+        arch=r.get("arch", str),
+        features=frozenset(features),
+        compiler=Compiler(
+            triple=r.get("compiler.triple", str),
+            cflags=r.strings("compiler.cflags"),
+            libgcc=r.strings("compiler.libgcc"),
+        ),
+        memory=Memory(
+            flash=r.region("memory.flash"),
+            ram=r.region("memory.ram"),
+            stack=r.get("memory.stack", int),
+        ),
+        qemu=Qemu(
+            system=r.get("qemu.system", str),
+            machine=r.get("qemu.machine", str),
+            cpu=r.get("qemu.cpu", str, None),
+            extra=r.strings("qemu.extra", []),
+        ),
+        peak_macs_per_insn=MappingProxyType(dict(peaks)),
+        kernel_variants=r.strings("kernels.variants"),
+        vlen=r.get("vlen", int, None),
+        source=path,
+    )
+
+
+DEFAULT_TARGET = "qemu-cortex-m55"
+
+
+def target_names(directory: Path = TARGETS_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def load_target(name: str, directory: Path = TARGETS_DIR) -> Target:
+    """Load a target by name (targets/<name>.toml) or by path to a .toml file."""
+    path = Path(name)
+    if path.suffix != ".toml":
+        path = directory / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(target_names(directory))
+        raise TargetError(f"unknown target {name!r}", hint=f"known targets: {known} (see `mcuforge targets`)")
+    return load_target_file(path)
+
+
+def all_targets(directory: Path = TARGETS_DIR) -> list[Target]:
+    return [load_target(name, directory) for name in target_names(directory)]
+
+
+def with_core_of(board: Target, core: Target) -> Target:
+    """`board`'s memory map and simulator, compiled for `core`'s ISA: runs code that uses
+    extensions the board's core may lack (how the tests show that a missing extension faults)."""
+    return dataclasses.replace(
+        board,
+        name=f"{core.name}-code-on-{board.name}",
+        compiler=core.compiler,
+        features=core.features,
+        peak_macs_per_insn=core.peak_macs_per_insn,
+        kernel_variants=core.kernel_variants,
+        vlen=core.vlen,
+    )
