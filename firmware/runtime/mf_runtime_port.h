@@ -17,6 +17,10 @@ extern uint32_t __data_start[], __data_end[], __data_load[];
 extern uint32_t __bss_start[], __bss_end[];
 extern uint32_t __stack_bottom[], __stack_top[];
 
+/* Called first by a port's fault report: returns if this is the first fault; on a fault inside
+ * the fault report it writes a fixed line and exits at once with MF_EXIT_FAULT. */
+void mf_fault_enter(void);
+
 /* Common C start-up, called by the port's reset code once the stack and the FPU/vector unit
  * are set up: copies .data, clears .bss, paints the stack, runs main() and exits. */
 _Noreturn void mf_c_start(void);

@@ -42,6 +42,7 @@ class DotRun:
     flash: int
     ram: int
     stack_used: int
+    elf: str
 
     @property
     def int8_mac_per_insn(self) -> float:
@@ -119,4 +120,5 @@ def run_dot(target: Target, n: int = 1024, seed: int = 0, out_dir: Path | None =
         fp16_value=fp16.get("fp16_value"),
         peak_int8=target.peak("int8") or 0, peak_fp16=target.peak("fp16"),
         flash=program.sizes.flash, ram=program.sizes.ram, stack_used=result.stack_used or 0,
+        elf=str(program.elf),
     )

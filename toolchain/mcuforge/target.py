@@ -383,7 +383,8 @@ def all_targets(directory: Path = TARGETS_DIR) -> list[Target]:
 
 def with_core_of(board: Target, core: Target) -> Target:
     """`board`'s memory map and simulator, compiled for `core`'s ISA: runs code that uses
-    extensions the board's core may lack (how the tests show that a missing extension faults)."""
+    extensions the board's core may lack (how the tests show that a missing extension faults).
+    Build with build_program(..., runtime_from=board) so that start-up is the board's own."""
     return dataclasses.replace(
         board,
         name=f"{core.name}-code-on-{board.name}",

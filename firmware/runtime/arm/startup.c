@@ -84,6 +84,7 @@ static const char *cfsr_cause(uint32_t cfsr) {
 }
 
 __attribute__((used, noreturn)) void mf_arm_exception_report(const uint32_t *frame) {
+    mf_fault_enter();
     uint32_t ipsr;
     __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
     ipsr &= 0x1FFu;

@@ -6,10 +6,23 @@
 
 void mf_puts(const char *s) { mf_semihost(MF_SEMIHOST_SYS_WRITE0, (void *)s); }
 
-_Noreturn void mf_exit(int status) {
-    mf_printf("@mf stack_used=%u\n", (unsigned)mf_stack_used());
+static void exit_now(int status) {
     uint32_t block[2] = {MF_SEMIHOST_APPLICATION_EXIT, (uint32_t)status};
     mf_semihost(MF_SEMIHOST_SYS_EXIT_EXTENDED, block);
+}
+
+void mf_fault_enter(void) {
+    static volatile int in_fault;
+    if (in_fault) {
+        mf_puts("\n*** fault: a second fault while reporting a fault\n@mf fault=nested\n");
+        exit_now(MF_EXIT_FAULT);
+    }
+    in_fault = 1;
+}
+
+_Noreturn void mf_exit(int status) {
+    mf_printf("@mf stack_used=%u\n", (unsigned)mf_stack_used());
+    exit_now(status);
     for (;;) {
     }
 }

@@ -16,6 +16,7 @@ static const char *const causes[16] = {
 };
 
 __attribute__((used, noreturn)) void mf_riscv_trap_report(uint32_t mcause, uint32_t mepc, uint32_t mtval) {
+    mf_fault_enter();
     int interrupt = (mcause >> 31) != 0;
     uint32_t code = mcause & 0x7FFFFFFFu;
     const char *cause = interrupt ? "unexpected interrupt" : (code < 16 && causes[code]) ? causes[code] : "unknown";

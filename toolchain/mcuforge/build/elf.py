@@ -31,6 +31,7 @@ class Section:
 class ElfInfo:
     sections: tuple[Section, ...]
     symbols: dict[str, int]  # name -> value (Thumb functions keep bit 0 set)
+    symbol_sizes: dict[str, int]  # name -> st_size in bytes
 
 
 @dataclass(frozen=True)
@@ -73,15 +74,18 @@ def read_elf(path: Path) -> ElfInfo:
 
     sections = tuple(Section(cstr(strtab_off + s[0]), s[1], s[2], s[3], s[5]) for s in raw)
     symbols: dict[str, int] = {}
+    sizes: dict[str, int] = {}
     for s in raw:
         if s[1] != SHT_SYMTAB:
             continue
         names = raw[s[6]][4]  # sh_link -> string table
         for off in range(s[4], s[4] + s[5], 16):
-            name_off, value, _size, info, _other, shndx = struct.unpack_from("<IIIBBH", blob, off)
+            name_off, value, size, info, _other, shndx = struct.unpack_from("<IIIBBH", blob, off)
             if name_off and shndx and (info & 0xF) in (0, 1, 2):  # defined NOTYPE/OBJECT/FUNC
-                symbols.setdefault(cstr(names + name_off), value)
-    return ElfInfo(sections, symbols)
+                name = cstr(names + name_off)
+                symbols.setdefault(name, value)
+                sizes.setdefault(name, size)
+    return ElfInfo(sections, symbols, sizes)
 
 
 def program_sizes(info: ElfInfo, target: Target) -> Sizes:

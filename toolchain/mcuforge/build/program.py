@@ -18,6 +18,9 @@ from .linker import check_overflow, write_linker_script
 from .tools import libgcc, tool
 
 WARNINGS = ("-Wall", "-Wextra", "-Werror")
+# The runtime stays scalar: its fault report must work even where the program's vector or
+# Helium instructions do not (and it is not where time goes).
+RUNTIME_CFLAGS = ("-fno-vectorize", "-fno-slp-vectorize")
 COMMON_CFLAGS = (
     "-std=c11", "-g", "-nostdlibinc", "-fno-common", "-ffunction-sections", "-fdata-sections",
     *WARNINGS,
@@ -71,9 +74,12 @@ def build_program(
     include_dirs: Iterable[Path | str] = (),
     defines: Mapping[str, str | int | None] | None = None,
     extra_cflags: Iterable[str] = (),
+    runtime_from: Target | None = None,
 ) -> Program:
     """Compile `sources` with the runtime for `target` and link `<out_dir>/<name>.elf`.
 
+    `runtime_from` builds the runtime (start-up, fault reports) and picks libgcc for another
+    target of the same architecture: a board's runtime under code compiled for a richer core.
     Raises BuildError with the compiler's message, or DoesNotFit naming the overflowing
     memory region and the excess in bytes."""
     sources = [Path(s) for s in sources]
@@ -82,18 +88,23 @@ def build_program(
             raise BuildError(f"no such source file: {src}")
     out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="mcuforge-"))
     out.mkdir(parents=True, exist_ok=True)
+    runtime_target = runtime_from or target
+    if runtime_target.arch != target.arch:
+        raise BuildError(f"runtime_from={runtime_target.name} is not a {target.arch} target")
     flags = compile_flags(target, opt, [Path(d) for d in include_dirs], defines) + list(extra_cflags)
+    rt_flags = compile_flags(runtime_target, opt) + list(RUNTIME_CFLAGS)
+    units = [(src, flags) for src in sources] + [(src, rt_flags) for src in runtime_sources(runtime_target)]
     clang = tool("clang")
     objects = []
-    for i, src in enumerate([*sources, *runtime_sources(target)]):
+    for i, (src, src_flags) in enumerate(units):
         obj = out / "obj" / f"{i:03d}_{src.stem}{src.suffix.replace('.', '_')}.o"
         obj.parent.mkdir(exist_ok=True)
-        _run([clang, *flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name} for {target.name}")
+        _run([clang, *src_flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name} for {target.name}")
         objects.append(str(obj))
     script = write_linker_script(target, out / f"{name}.ld")
     elf = out / f"{name}.elf"
     cmd = [tool("ld.lld"), "-T", str(script), "--gc-sections", "-Map", str(out / f"{name}.map"),
-           "-o", str(elf), *objects, libgcc(target.compiler.libgcc)]
+           "-o", str(elf), *objects, libgcc(runtime_target.compiler.libgcc)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         message = (proc.stderr or proc.stdout).strip()
@@ -103,13 +114,14 @@ def build_program(
     return Program(elf=elf, target=target, sizes=program_sizes(info, target), info=info)
 
 
-def disassemble(program: Program, symbol: str | None = None) -> str:
-    """llvm-objdump disassembly of the program (or of one function)."""
+def disassemble(program: Program | Path | str, symbol: str | None = None) -> str:
+    """llvm-objdump disassembly of a program or ELF file (or of one function in it)."""
+    elf = program.elf if isinstance(program, Program) else Path(program)
     cmd = [tool("llvm-objdump"), "-d", "--no-show-raw-insn"]
     if symbol:
         cmd.append(f"--disassemble-symbols={symbol}")
-    cmd.append(str(program.elf))
+    cmd.append(str(elf))
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
     if proc.returncode != 0:
-        raise BuildError(f"disassembling {program.elf} failed: {proc.stderr.strip()}")
+        raise BuildError(f"disassembling {elf} failed: {proc.stderr.strip()}")
     return proc.stdout

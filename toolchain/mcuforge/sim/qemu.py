@@ -121,8 +121,9 @@ def run_program(
         counts_file = Path(tmp) / "counts.json"
         if count:
             args = [f"out={counts_file}"]
-            if symbols is not None:
-                args += [f"start=0x{symbols.symbol('mf_bench_start'):x}", f"stop=0x{symbols.symbol('mf_bench_stop'):x}"]
+            for key, marker in (("start", "mf_bench_start"), ("stop", "mf_bench_stop")):
+                if symbols is not None and marker in symbols.info.symbols:  # else unused, linked out
+                    args.append(f"{key}=0x{symbols.symbol(marker):x}")
             cmd += ["-plugin", ",".join([str(plugin_path()), *args])]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -139,7 +140,10 @@ def run_program(
             ) from None
         text = raw.decode(errors="replace")
         output, records, fault = _parse_output(text)
-        if "stack_used" not in records:  # the program never reached mf_exit: QEMU failed
+        if "stack_used" not in records and "Lockup" in text:
+            raise SimError(f"{target.name}: the CPU locked up (a fault while handling a fault, "
+                           f"e.g. a vector table or stack outside memory):\n{_tail(text, 6)}")
+        if "stack_used" not in records and "fault" not in records:  # never reached mf_exit
             raise SimError(f"{target.name}: QEMU did not run {elf.name} to its exit "
                            f"(QEMU status {proc.returncode}):\n{_tail(text) or '(no output)'}")
         counts = _read_counts(counts_file, strict=proc.returncode == 0) if count else None

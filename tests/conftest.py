@@ -1,0 +1,44 @@
+"""Shared fixtures: the six simulated targets and a helper that builds and runs a C snippet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mcuforge.build import build_program
+from mcuforge.sim import run_program
+from mcuforge.target import all_targets, load_target
+
+TARGETS = [t.name for t in all_targets()]
+
+
+@pytest.fixture(params=TARGETS)
+def target(request):
+    return load_target(request.param)
+
+
+@pytest.fixture
+def build_c(tmp_path):
+    """build_c(target, code, name=...) -> Program: writes `code` to a .c file and links it."""
+
+    def build(target, code: str, name: str = "prog", **kwargs):
+        src = tmp_path / f"{name}.c"
+        src.write_text(code)
+        return build_program(target, [src], tmp_path / f"build-{name}", name=name, **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def run_c(build_c):
+    """run_c(target, code) -> SimResult."""
+
+    def run(target, code: str, timeout: float = 30, **kwargs):
+        return run_program(build_c(target, code, **kwargs), timeout=timeout)
+
+    return run
+
+
+def repo_path(*parts: str) -> Path:
+    return Path(__file__).resolve().parents[1].joinpath(*parts)

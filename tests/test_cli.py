@@ -1,0 +1,108 @@
+"""The mcuforge command line, run as a user runs it: exit codes, JSON, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import TARGETS
+
+
+def mcuforge(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mcuforge.cli", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_targets_json_lists_all_six():
+    proc = mcuforge("targets", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = {t["name"]: t for t in json.loads(proc.stdout)}
+    assert sorted(data) == sorted(TARGETS)
+    assert data["qemu-cortex-m55"]["peak_macs_per_insn"] == {"int8": 16, "fp16": 8, "fp32": 4}
+
+
+def test_targets_table():
+    proc = mcuforge("targets")
+    assert proc.returncode == 0
+    for name in TARGETS:
+        assert name in proc.stdout
+
+
+def test_doctor_finds_every_tool():
+    proc = mcuforge("doctor", "--json")
+    checks = json.loads(proc.stdout)
+    missing = [c for c in checks if not c["ok"]]
+    assert not missing, missing
+    assert proc.returncode == 0
+    names = {c["name"] for c in checks}
+    assert {"clang", "ld.lld", "qemu-system-arm", "qemu-system-riscv32", "QEMU instruction-count plugin"} <= names
+
+
+PROGRAM = r"""
+#include "mf_runtime.h"
+volatile int x = 3;
+int main(void) {
+    int s = 0;
+    mf_bench_start();
+    for (int i = 0; i < 50; i++) s += x;
+    mf_bench_stop();
+    mf_printf("sum=%d\n", s);
+    return s == 150 ? 0 : 1;
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["qemu-cortex-m4", "qemu-rv32-zve32f-zvfh"])
+def test_run_c_json(target, tmp_path):
+    src = tmp_path / "sum.c"
+    src.write_text(PROGRAM)
+    proc = mcuforge("run-c", str(src), "--target", target, "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["target"] == target and report["exit_code"] == 0
+    assert report["output"] == "sum=150\n"
+    assert len(report["regions"]) == 1 and report["bench_insns"] > 50
+    assert report["insns"] > report["bench_insns"] and report["stack_used"] > 0
+    assert report["sizes"]["flash"] == report["sizes"]["text"] + report["sizes"]["rodata"] + report["sizes"]["data"]
+
+
+def test_run_c_exit_status_is_the_programs(tmp_path):
+    src = tmp_path / "fail.c"
+    src.write_text('#include "mf_runtime.h"\nint main(void) { mf_printf("bye\\n"); return 5; }\n')
+    proc = mcuforge("run-c", str(src), "-t", "qemu-rv32imac")
+    assert proc.returncode == 5
+    assert "bye" in proc.stdout and "exit status" in proc.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["targets-nope"], "No such command"),
+    (["run-c", "missing.c", "-t", "qemu-cortex-m4"], "no such source file: missing.c"),
+    (["run-c", "x.c", "-t", "qemu-cortex-m99"], "unknown target 'qemu-cortex-m99'"),
+])
+def test_errors_are_messages_not_tracebacks(args, message):
+    proc = mcuforge(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_timeout_from_the_cli(tmp_path):
+    src = tmp_path / "spin.c"
+    src.write_text('#include "mf_runtime.h"\nint main(void) { for (volatile int i = 0;; i++) {} }\n')
+    proc = mcuforge("run-c", str(src), "-t", "qemu-cortex-m4", "--timeout", "1")
+    assert proc.returncode == 2
+    assert "did not exit within 1 s and was stopped" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_demo_json_on_two_targets():
+    proc = mcuforge("demo", "--json", "-t", "qemu-cortex-m55", "-t", "qemu-rv32imafc-zfh", "--n", "256")
+    assert proc.returncode == 0, proc.stderr
+    runs = {r["target"]: r for r in json.loads(proc.stdout)}
+    m55, zfh = runs["qemu-cortex-m55"], runs["qemu-rv32imafc-zfh"]
+    assert m55["int8_ok"] and m55["fp16_ok"] and m55["int8_kernel"] == "arm_mve"
+    assert zfh["fp16_kernel"] == "ref" and zfh["fp16_ok"]
+    assert m55["int8_mac_per_insn"] == 256 / m55["int8_insns"]
