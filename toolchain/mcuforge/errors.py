@@ -47,3 +47,15 @@ class SimError(McuforgeError):
 
 class SimTimeout(SimError):
     """A program that did not exit within its time limit (it was killed)."""
+
+
+class ModelError(McuforgeError):
+    """A model that cannot be read: missing or corrupt file, a factory that raises, bad I/O."""
+
+
+class UnsupportedOp(ModelError):
+    """An operator the compiler cannot lower; names the op and where it comes from."""
+
+
+class CompileError(McuforgeError):
+    """The compiler failed on a model it accepted (a bug in mcuforge or TVM: please report)."""

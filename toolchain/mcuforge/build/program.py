@@ -15,7 +15,7 @@ from ..paths import KERNELS_DIR, RUNTIME_DIR
 from ..target import Target
 from .elf import ElfInfo, Sizes, program_sizes, read_elf
 from .linker import check_overflow, write_linker_script
-from .tools import libgcc, tool
+from .tools import libgcc, picolibc, tool
 
 WARNINGS = ("-Wall", "-Wextra", "-Werror")
 # The runtime stays scalar: its fault report must work even where the program's vector or
@@ -104,7 +104,8 @@ def build_program(
     script = write_linker_script(target, out / f"{name}.ld")
     elf = out / f"{name}.elf"
     cmd = [tool("ld.lld"), "-T", str(script), "--gc-sections", "-Map", str(out / f"{name}.map"),
-           "-o", str(elf), *objects, libgcc(runtime_target.compiler.libgcc)]
+           "-o", str(elf), *objects, "--start-group", picolibc(runtime_target.compiler.libgcc),
+           libgcc(runtime_target.compiler.libgcc), "--end-group"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         message = (proc.stderr or proc.stdout).strip()

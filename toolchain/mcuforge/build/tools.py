@@ -1,11 +1,13 @@
-"""Where the external tools are: LLVM 19 (clang, lld, objdump) and the GNU drivers that locate
-libgcc. A missing tool is a `ToolMissing` error that says how to install it."""
+"""Where the external tools are: LLVM 19 (clang, lld, objdump), the GNU drivers that locate
+libgcc, and picolibc (its libc.a holds the math library TVM's kernels call: expf, tanhf, ...).
+A missing tool is a `ToolMissing` error that says how to install it."""
 
 from __future__ import annotations
 
 import functools
 import shutil
 import subprocess
+from pathlib import Path
 
 from ..errors import ToolMissing
 
@@ -20,7 +22,10 @@ _APT = {  # the Debian package that provides each tool
     "qemu-system-arm": "qemu-system-arm",
     "qemu-system-riscv32": "qemu-system-misc",
     "gcc": "gcc",
+    "picolibc-arm-none-eabi": "picolibc-arm-none-eabi",
+    "picolibc-riscv64-unknown-elf": "picolibc-riscv64-unknown-elf",
 }
+PICOLIBC = Path("/usr/lib/picolibc")
 
 
 def install_hint(name: str) -> str:
@@ -54,3 +59,16 @@ def libgcc(driver_and_flags: tuple[str, ...]) -> str:
             hint=install_hint(driver),
         )
     return lib
+
+
+@functools.cache
+def picolibc(driver_and_flags: tuple[str, ...]) -> str:
+    """picolibc's libc.a for the multilib the GNU driver picks (e.g. thumb/v7e-m+fp/hard)."""
+    driver, *flags = driver_and_flags
+    triple = driver.removesuffix("-gcc")
+    out = subprocess.run([tool(driver), *flags, "-print-multi-directory"], capture_output=True, text=True)
+    lib = PICOLIBC / triple / "lib" / out.stdout.strip() / "libc.a"
+    if out.returncode != 0 or not lib.is_file():
+        raise ToolMissing(f"picolibc has no libc.a for {' '.join(flags)} (looked for {lib})",
+                          hint=install_hint(f"picolibc-{triple}"))
+    return str(lib)

@@ -1,0 +1,112 @@
+"""The lowered model as a flat list of kernel calls: which fused kernel runs, on which tensors.
+
+After the pass pipeline, Relax's main function is a sequence of call_tir bindings; this module
+reads it into `Step`s over `Tensor`s (the model input, constants, intermediates, the output),
+and refuses anything else with a message naming what it found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tvm import ir, relax
+
+from ..errors import UnsupportedOp
+
+CONSTANTS = (ir.expr.Constant, ir.expr.GenericConst)
+DTYPE_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8}
+
+
+@dataclass
+class Tensor:
+    id: int
+    kind: str  # "input" | "const" | "buffer" | "output"
+    shape: tuple[int, ...]
+    dtype: str
+    data: np.ndarray | None = field(default=None, repr=False)  # constants only
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * DTYPE_BYTES[self.dtype]
+
+
+@dataclass
+class Step:
+    index: int
+    kernel: str  # global symbol of the fused PrimFunc
+    args: list[Tensor]  # inputs then the output (TVM's destination-passing style)
+
+
+@dataclass
+class Graph:
+    tensors: list[Tensor]
+    steps: list[Step]
+    input: Tensor
+    output: Tensor
+
+
+def _tensor_sinfo(sinfo, what: str) -> tuple[tuple[int, ...], str]:
+    if not isinstance(sinfo, relax.TensorType) or sinfo.shape is None:
+        raise UnsupportedOp(f"{what} is not a tensor of static shape ({sinfo})")
+    shape, dtype = tuple(int(d) for d in sinfo.shape.values), str(sinfo.dtype)
+    if dtype not in DTYPE_BYTES:
+        raise UnsupportedOp(f"{what} has dtype {dtype}, which mcuforge does not support")
+    return shape, dtype
+
+
+def read_graph(mod) -> Graph:
+    main = mod["main"]
+    tensors: list[Tensor] = []
+    env: dict = {}  # relax.Var -> Tensor
+    consts: dict = {}  # id(relax.Constant) -> Tensor
+
+    def new(kind, shape, dtype, data=None) -> Tensor:
+        t = Tensor(len(tensors), kind, shape, dtype, data)
+        tensors.append(t)
+        return t
+
+    if len(main.params) != 1:
+        raise UnsupportedOp(f"the model has {len(main.params)} inputs; mcuforge needs exactly one")
+    shape, dtype = _tensor_sinfo(main.params[0].ty, "the model input")
+    inp = new("input", shape, dtype)
+    env[main.params[0]] = inp
+
+    def value_of(expr) -> Tensor:
+        if isinstance(expr, CONSTANTS):
+            key = id(expr)
+            if key not in consts:
+                data = (expr.value if isinstance(expr, ir.expr.GenericConst) else expr.data).numpy()
+                consts[key] = new("const", tuple(data.shape), str(data.dtype), data)
+            return consts[key]
+        if isinstance(expr, relax.Var) and expr in env:
+            return env[expr]
+        raise UnsupportedOp(f"unsupported argument in the lowered graph: {type(expr).__name__} {expr}")
+
+    steps: list[Step] = []
+    for block in main.body.blocks:
+        for binding in block.bindings:
+            value = binding.value
+            if isinstance(value, relax.Call) and value.op.name == "relax.call_tir":
+                kernel = value.args[0].name_hint
+                args = [value_of(a) for a in value.args[1].fields]
+                shape, dtype = _tensor_sinfo(value.ty_args[0], f"the result of {kernel}")
+                out = new("buffer", shape, dtype)
+                steps.append(Step(len(steps), kernel, [*args, out]))
+                env[binding.var] = out
+            elif isinstance(value, relax.Tuple) and len(value.fields) == 1:
+                env[binding.var] = value_of(value.fields[0])
+            elif isinstance(value, relax.TupleGetItem) and value.tuple_value in env:
+                env[binding.var] = env[value.tuple_value]
+            elif isinstance(value, relax.Var):
+                env[binding.var] = value_of(value)
+            else:
+                what = value.op.name if isinstance(value, relax.Call) and hasattr(value.op, "name") else type(value).__name__
+                raise UnsupportedOp(f"the operator {what} has no kernel: TVM could not lower it to TIR")
+    result = main.body.body
+    out = value_of(result.fields[0] if isinstance(result, relax.Tuple) else result)
+    if isinstance(result, relax.Tuple) and len(result.fields) != 1:
+        raise UnsupportedOp(f"the model has {len(result.fields)} outputs; mcuforge needs exactly one")
+    if out.kind != "buffer":
+        raise UnsupportedOp("the model output is not computed by any kernel (it is the input or a constant)")
+    out.kind = "output"
+    return Graph(tensors, steps, inp, out)

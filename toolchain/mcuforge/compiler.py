@@ -1,0 +1,178 @@
+"""The compiler driver: imported model -> passes -> kernels C -> memory plan -> model C library,
+and the model runner: that library + a harness, built for a target, run in QEMU on inputs,
+compared with the model's own framework."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import count_macs
+from .build import Program, build_program
+from .codegen.emit import EmittedFiles, emit
+from .codegen.graph import Graph, read_graph
+from .codegen.kernels import KernelSource, build_kernels
+from .codegen.planner import Buffer, MemoryPlan, plan_greedy_by_size
+from .errors import DoesNotFit, McuforgeError
+from .frontend import ImportedModel
+from .passes import run_pipeline
+from .paths import FIRMWARE_DIR
+from .sim import run_program
+from .target import Target
+
+PRECISIONS = ("fp32", "fp16")
+HARNESS = FIRMWARE_DIR / "harness" / "model_main.c"
+
+
+@dataclass
+class CompiledModel:
+    name: str
+    target: Target
+    precision: str
+    out_dir: Path
+    files: EmittedFiles
+    graph: Graph = field(repr=False)
+    plan: MemoryPlan = field(repr=False)
+    macs: int
+    weight_bytes: int
+    compile_seconds: float
+
+    @property
+    def sources(self) -> list[Path]:
+        return self.files.sources
+
+
+def _check_precision(target: Target, precision: str) -> None:
+    if precision not in PRECISIONS:
+        raise McuforgeError(f"unknown precision {precision!r}", hint=f"choose one of {', '.join(PRECISIONS)}")
+    if precision == "fp16" and not target.has("fp16"):
+        raise McuforgeError(f"{target.name} has no fp16 arithmetic; --precision fp16 needs one that has",
+                            hint="fp16 targets: qemu-cortex-m55, qemu-rv32imafc-zfh, qemu-rv32-zve32f-zvfh")
+
+
+def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
+    last_use: dict[int, int] = {}
+    for step in graph.steps:
+        for t in step.args:
+            last_use[t.id] = step.index
+    buffers = []
+    for step in graph.steps:
+        out = step.args[-1]
+        if out.kind == "buffer":
+            buffers.append(Buffer(f"t{out.id}", out.nbytes, step.index, last_use[out.id]))
+        ws = kernels.workspace.get(KernelSource.symbol(step.kernel), 0)
+        if ws:
+            buffers.append(Buffer(f"ws{step.index}", ws, step.index, step.index))
+    return buffers
+
+
+def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
+                  out_dir: Path | str = "out") -> CompiledModel:
+    """Compile to a C library in `out_dir`: model.h, model.c, weights.c, kernels.c, mf_tvm_abi.h,
+    plus plan.txt (the memory plan) and compile.json (figures)."""
+    _check_precision(target, precision)
+    start = time.perf_counter()
+    out = Path(out_dir)
+    macs = count_macs(model.mod)
+    mod = run_pipeline(model.mod, precision)
+    graph = read_graph(mod)
+    weight_bytes = sum(t.nbytes for t in graph.tensors if t.kind == "const")
+    if weight_bytes > target.memory.flash.length:
+        raise DoesNotFit(f"{model.name}: the weights take {weight_bytes:,} B, more than the "
+                         f"{target.memory.flash.length:,} B of flash of {target.name}",
+                         region="FLASH", overflow=weight_bytes - target.memory.flash.length,
+                         hint="use a smaller model, int8 weights, or a target with more flash")
+    kernels = build_kernels(mod)
+    plan = plan_greedy_by_size(_buffers(graph, kernels), len(graph.steps))
+    ram_for_arena = target.memory.ram.length - target.memory.stack
+    if plan.arena_size > ram_for_arena:
+        raise DoesNotFit(f"{model.name}: the activation arena takes {plan.arena_size:,} B, more than the "
+                         f"{ram_for_arena:,} B of RAM {target.name} has beside its stack",
+                         region="RAM", overflow=plan.arena_size - ram_for_arena,
+                         hint="use a smaller input or model, or a target with more RAM")
+    files = emit(graph, kernels, plan, out, model.name)
+    (out / "plan.txt").write_text(plan.render_ascii() + "\n")
+    seconds = time.perf_counter() - start
+    compiled = CompiledModel(model.name, target, precision, out, files, graph, plan, macs, weight_bytes, seconds)
+    (out / "compile.json").write_text(json.dumps({
+        "model": model.name, "source": model.source, "target": target.name, "precision": precision,
+        "macs": macs, "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size,
+        "naive_bytes": plan.naive_size, "layers": [s.kernel for s in graph.steps],
+        "input_shape": list(model.input.shape), "output_shape": list(model.output.shape),
+    }, indent=2) + "\n")
+    return compiled
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a compiled model in the simulator
+
+
+@dataclass
+class ModelRun:
+    outputs: np.ndarray  # (N, *output shape), what the target computed
+    reference: np.ndarray  # the framework's outputs on the same inputs
+    insns_per_inference: list[int]
+    layer_insns: list[int] | None
+    program: Program = field(repr=False)
+    stack_used: int
+
+    @property
+    def max_abs_error(self) -> float:
+        return float(np.max(np.abs(self.outputs.astype(np.float64) - self.reference)))
+
+    @property
+    def max_rel_error(self) -> float:
+        """max |target - reference| / max |reference|, over all inputs and outputs."""
+        return self.max_abs_error / max(float(np.max(np.abs(self.reference))), 1e-30)
+
+
+def _inputs_header(inputs: np.ndarray, dtype: str) -> str:
+    words = inputs.astype(dtype).reshape(len(inputs), -1)
+    view = words.view(np.uint32 if words.dtype.itemsize == 4 else np.uint16)
+    ctype = "uint32_t" if words.dtype.itemsize == 4 else "uint16_t"
+    rows = []
+    for row in view:
+        rows.append("{" + ",".join(f"0x{int(w):x}" for w in row) + "}")
+    return (f"#include <stdint.h>\n#define MF_INPUTS {len(inputs)}\n"
+            f"static const {ctype} mf_inputs[MF_INPUTS][{view.shape[1]}] __attribute__((aligned(16))) = {{\n"
+            + ",\n".join(rows) + "\n};\n")
+
+
+def build_model_program(compiled: CompiledModel, inputs: np.ndarray, work: Path, profile: bool = False) -> Program:
+    dtype = "float16" if compiled.precision == "fp16" else "float32"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "inputs.h").write_text(_inputs_header(inputs, dtype))
+    defines = {"MF_MODEL_PROFILE": None} if profile else {}
+    return build_program(compiled.target, [HARNESS, *compiled.sources], work / ("profile" if profile else "run"),
+                         name=compiled.name.replace(".", "_"), include_dirs=[compiled.out_dir, work],
+                         defines=defines)
+
+
+def run_model(compiled: CompiledModel, model: ImportedModel, inputs: np.ndarray, work: Path,
+              profile: bool = True, timeout: float = 300) -> ModelRun:
+    program = build_model_program(compiled, inputs, work)
+    result = run_program(program, timeout=timeout).check()
+    dtype = np.float16 if compiled.precision == "fp16" else np.float32
+    outputs = []
+    for n in range(len(inputs)):
+        words = [int(w, 16) for w in result.records[f"y{n}"].split(",")]
+        outputs.append(np.array(words, dtype=np.uint32).astype(np.uint16 if dtype == np.float16 else np.uint32)
+                       .view(dtype).reshape(compiled.graph.output.shape))
+    reference = np.stack([np.asarray(model.reference(x), dtype=np.float64).reshape(compiled.graph.output.shape)
+                          for x in inputs])
+    layers = None
+    if profile:
+        prof = run_program(build_model_program(compiled, inputs[:1], work, profile=True), timeout=timeout).check()
+        layers = [r[1] for r in prof.counts.regions]
+    return ModelRun(np.stack(outputs), reference, [r[1] for r in result.counts.regions], layers,
+                    program, result.stack_used or 0)
+
+
+def random_inputs(model: ImportedModel, n: int, seed: int = 0) -> np.ndarray:
+    """n inputs of the model's shape, uniform in [-1, 1], reproducible."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1.0, 1.0, (n, *model.input.shape)).astype(np.float32)

@@ -1,0 +1,139 @@
+"""PyTorch frontend: a factory in a Python file (returning the module and an example input) or a
+saved torch.export program (.pt2), through torch.export and TVM's from_exported_program."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError, UnsupportedOp
+from .model import ImportedModel, TensorSpec, check_float_io
+
+
+def _user_frame(exc: BaseException, path: Path) -> str:
+    """'file.py:LINE in func' of the deepest frame in the user's file, for error messages."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path.resolve()]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" (at {path.name}:{f.lineno} in {f.name})"
+
+
+def load_factory(path: Path, factory: str) -> ImportedModel:
+    import torch
+
+    name = f"mcuforge_model_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ModelError(f"{path}: not a Python file that can be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's code: report it, not our traceback
+        raise ModelError(f"{path}: importing it raised {type(exc).__name__}: {exc}{_user_frame(exc, path)}") from None
+    fn = getattr(module, factory, None)
+    if not callable(fn):
+        known = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_") and v.__module__ == name]
+        raise ModelError(f"{path}: no function {factory!r}", hint=f"functions in the file: {', '.join(known) or 'none'}")
+    try:
+        result = fn()
+    except Exception as exc:
+        raise ModelError(f"{path}:{factory}() raised {type(exc).__name__}: {exc}{_user_frame(exc, path)}") from None
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], torch.nn.Module)
+            and isinstance(result[1], torch.Tensor)):
+        raise ModelError(f"{path}:{factory}() must return (torch.nn.Module, example_input_tensor), "
+                         f"got {type(result).__name__}")
+    model, example = result
+    return from_torch(model.eval(), example, name=f"{path.stem}.{factory}", source=f"{path}:{factory}")
+
+
+def load_exported(path: Path) -> ImportedModel:
+    import torch
+
+    try:
+        ep = torch.export.load(str(path))
+    except Exception as exc:
+        raise ModelError(f"{path}: not a readable torch.export program ({type(exc).__name__}: {exc})",
+                         hint="save one with torch.export.save(torch.export.export(model, (x,)), 'm.pt2')") from None
+    example = _example_from_program(ep, str(path))
+    return _from_program(ep, lambda x: ep.module()(x), name=path.stem, source=str(path), example=example)
+
+
+def _example_from_program(ep, source: str):
+    import torch
+
+    inputs = [s for s in ep.graph_signature.input_specs if s.kind.name == "USER_INPUT"]
+    if len(inputs) != 1:
+        raise ModelError(f"{source}: the program has {len(inputs)} inputs; mcuforge needs exactly one")
+    node = next(n for n in ep.graph.nodes if n.op == "placeholder" and n.name == inputs[0].arg.name)
+    val = node.meta["val"]
+    return torch.zeros(tuple(int(d) for d in val.shape), dtype=val.dtype)
+
+
+def from_torch(model, example, name: str, source: str) -> ImportedModel:
+    import torch
+
+    try:
+        ep = torch.export.export(model, (example,))
+    except Exception as exc:
+        raise ModelError(f"{source}: torch.export could not trace the model: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}",
+                         hint="the forward pass must be traceable with static shapes (no data-dependent control flow)") from None
+
+    def reference(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.from_numpy(np.ascontiguousarray(x))).detach().numpy()
+
+    return _from_program(ep, reference, name, source, example)
+
+
+def _unsupported_nodes(ep) -> list:
+    from tvm.relax.frontend.torch.exported_program_translator import ExportedProgramImporter
+
+    supported = ExportedProgramImporter().create_convert_map()
+    bad = []
+    for node in ep.graph.nodes:
+        if node.op != "call_function":
+            continue
+        target = node.target.__name__ if hasattr(node.target, "__name__") else str(node.target)
+        if target not in supported:
+            bad.append((target, node))
+    return bad
+
+
+def _where(node) -> str:
+    trace = (node.meta.get("stack_trace") or "").strip().splitlines()
+    for line in reversed(trace):
+        line = line.strip()
+        if line.startswith("File "):
+            return f" at {line}"
+    return ""
+
+
+def _from_program(ep, reference, name: str, source: str, example) -> ImportedModel:
+    import torch
+    from tvm.relax.frontend.torch import from_exported_program
+
+    bad = _unsupported_nodes(ep)
+    if bad:
+        op, node = bad[0]
+        others = sorted({b[0] for b in bad[1:]} - {op})
+        raise UnsupportedOp(
+            f"{source}: the compiler cannot lower the operator {op} (node {node.name}){_where(node)}"
+            + (f"; also unsupported: {', '.join(others)}" if others else ""),
+            hint="replace it with supported operations in the model, or open an issue naming the operator")
+    try:
+        mod = from_exported_program(ep, keep_params_as_input=False)
+    except Exception as exc:
+        raise UnsupportedOp(f"{source}: TVM could not import the model: {type(exc).__name__}: {exc}") from None
+    out = reference(example.detach().numpy().astype(np.float32) if example.dtype == torch.float32 else example.numpy())
+    if not isinstance(out, np.ndarray):
+        raise ModelError(f"{source}: the model returns {type(out).__name__}; mcuforge needs one output tensor")
+    inp = check_float_io(source, [TensorSpec("input", tuple(int(d) for d in example.shape), str(example.dtype).removeprefix("torch."))], "input")
+    outp = check_float_io(source, [TensorSpec("output", tuple(out.shape), str(out.dtype))], "output")
+    return ImportedModel(name=name, source=source, mod=mod, input=inp, output=outp, reference=reference)

@@ -1,0 +1,42 @@
+"""Named, ordered pass pipelines. Each entry is (name, pass factory); `run_pipeline` applies
+them in order. The pipelines end in a module whose main function is a straight sequence of
+call_tir calls to fused kernels, which codegen/ turns into C.
+
+fp32: decompose inference-only ops (batch norm becomes per-channel arithmetic), legalize every
+      Relax op into TIR, fold constants (weight transposes disappear), fuse each anchor op with
+      its elementwise followers into one kernel, drop dead code, name the kernels.
+fp16: the same, with ToMixedPrecision first: fp16 storage and arithmetic, accumulations of
+      matmul/conv in fp16 too when the target has fp16 arithmetic (out_dtype="float16").
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import tvm
+from tvm import relax
+
+Pass = tvm.transform.Pass
+
+_LOWER: list[tuple[str, Callable[[], Pass]]] = [
+    ("decompose-for-inference", relax.transform.DecomposeOpsForInference),
+    ("canonicalize", relax.transform.CanonicalizeBindings),
+    ("legalize", relax.transform.LegalizeOps),
+    ("annotate-op-patterns", relax.transform.AnnotateTIROpPattern),
+    ("fold-constants", relax.transform.FoldConstant),
+    ("fuse-ops", relax.transform.FuseOps),
+    ("fuse-tir", relax.transform.FuseTIR),
+    ("dead-code", relax.transform.DeadCodeElimination),
+    ("global-symbols", relax.transform.AttachGlobalSymbol),
+]
+
+PIPELINES: dict[str, list[tuple[str, Callable[[], Pass]]]] = {
+    "fp32": _LOWER,
+    "fp16": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16")), *_LOWER],
+}
+
+
+def run_pipeline(mod: tvm.IRModule, name: str) -> tvm.IRModule:
+    for _step, factory in PIPELINES[name]:
+        mod = factory()(mod)
+    return mod
