@@ -20,9 +20,9 @@ def count_macs(mod) -> int:
             nonlocal total
             name = getattr(call.op, "name", "")
             if name in ("relax.nn.conv2d", "relax.nn.conv1d"):
-                w = _shape(call.args[1])  # O, I/groups, k...
-                out = _shape(call)
-                total += int(np.prod(out)) * int(np.prod(w[1:]))
+                w = _shape(call.args[1])  # in kernel_layout, e.g. OIHW or HWIO; I is in/groups
+                out_channels = w[str(call.attrs.kernel_layout).index("O")]
+                total += int(np.prod(_shape(call))) * int(np.prod(w)) // out_channels
             elif name == "relax.matmul":
                 a, out = _shape(call.args[0]), _shape(call)
                 total += int(np.prod(out)) * a[-1]

@@ -58,7 +58,7 @@ def read_graph(mod) -> Graph:
     main = mod["main"]
     tensors: list[Tensor] = []
     env: dict = {}  # relax.Var -> Tensor
-    consts: dict = {}  # id(relax.Constant) -> Tensor
+    consts: dict = {}  # constant (hashed by object identity, like env) -> Tensor
 
     def new(kind, shape, dtype, data=None) -> Tensor:
         t = Tensor(len(tensors), kind, shape, dtype, data)
@@ -73,7 +73,7 @@ def read_graph(mod) -> Graph:
 
     def value_of(expr) -> Tensor:
         if isinstance(expr, CONSTANTS):
-            key = id(expr)
+            key = expr  # not id(): Python wrappers are short-lived and their ids get reused
             if key not in consts:
                 data = (expr.value if isinstance(expr, ir.expr.GenericConst) else expr.data).numpy()
                 consts[key] = new("const", tuple(data.shape), str(data.dtype), data)

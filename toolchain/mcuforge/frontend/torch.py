@@ -32,10 +32,13 @@ def load_factory(path: Path, factory: str) -> ImportedModel:
         raise ModelError(f"{path}: not a Python file that can be imported")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    sys.path.insert(0, str(path.resolve().parent))  # as `python file.py` would: siblings import
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # the user's code: report it, not our traceback
         raise ModelError(f"{path}: importing it raised {type(exc).__name__}: {exc}{_user_frame(exc, path)}") from None
+    finally:
+        sys.path.remove(str(path.resolve().parent))
     fn = getattr(module, factory, None)
     if not callable(fn):
         known = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_") and v.__module__ == name]
