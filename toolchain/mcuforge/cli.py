@@ -220,6 +220,108 @@ def _demo_table(runs, n: int) -> Table:
     return table
 
 
+def _load(model: str, target: str):
+    from .frontend import load_model
+
+    return load_model(model), load_target(target)
+
+
+def _default_out(model_name: str, target: str, precision: str) -> Path:
+    return Path("out") / f"{model_name}-{target}-{precision}"
+
+
+@app.command()
+def compile(  # noqa: A001 (the command's name)
+    model: str = typer.Argument(..., help="file.py:factory, file.pt2, file.onnx or file.tflite"),
+    target: str = typer.Option(DEFAULT_TARGET, "--target", "-t"),
+    precision: str = typer.Option("fp32", "--precision", "-p", help="fp32 or fp16"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default out/MODEL-TARGET-PRECISION)"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Compile a model to a standalone C library: model.h, model.c, weights.c, kernels.c."""
+    from .compiler import compile_model
+
+    def body() -> None:
+        m, t = _load(model, target)
+        out_path = out_dir or _default_out(m.name, t.name, precision)
+        c = compile_model(m, t, precision, out_path)
+        info = json.loads((out_path / "compile.json").read_text())
+        info["compile_seconds"] = c.compile_seconds
+        info["files"] = [str(p) for p in (c.files.model_h, *c.files.sources, c.files.abi_h)]
+        if json_out:
+            _print_json(info)
+            return
+        out.print(f"compiled {m.name} for {t.name} ({precision}) into {out_path}/ in {c.compile_seconds:.1f} s")
+        out.print(f"  {len(c.graph.steps)} kernels, {c.macs:,} MACs, weights {c.weight_bytes:,} B, "
+                  f"arena {c.plan.arena_size:,} B (naive sum {c.plan.naive_size:,} B); memory plan: {out_path}/plan.txt")
+
+    _guard(body)
+
+
+@app.command()
+def run(
+    model: str = typer.Argument(..., help="file.py:factory, file.pt2, file.onnx or file.tflite"),
+    target: str = typer.Option(DEFAULT_TARGET, "--target", "-t"),
+    precision: str = typer.Option("fp32", "--precision", "-p", help="fp32 or fp16"),
+    inputs: int = typer.Option(3, "--inputs", "-n", help="random inputs to check (seeded)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o"),
+    profile: bool = typer.Option(True, "--profile/--no-profile", help="per-layer instruction counts"),
+    timeout: float = typer.Option(600.0, "--timeout", help="seconds per simulator run"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Compile, build with the runtime, run in QEMU, compare with the framework, report figures.
+
+    Exits 1 when the outputs differ from the reference by more than the precision's bound."""
+    from .compiler import TOLERANCE, compile_model, random_inputs, run_model
+    from .report.figures import layer_table, run_figures, summary_table
+
+    def body() -> int:
+        m, t = _load(model, target)
+        out_path = out_dir or _default_out(m.name, t.name, precision)
+        c = compile_model(m, t, precision, out_path)
+        r = run_model(c, m, random_inputs(m, inputs), out_path / "build", profile=profile, timeout=timeout)
+        figures = run_figures(c, r)
+        (out_path / "run.json").write_text(json.dumps(figures, indent=2) + "\n")
+        if json_out:
+            _print_json(figures)
+        else:
+            out.print(summary_table(figures, TOLERANCE[precision]))
+            if profile:
+                out.print(layer_table(figures))
+        if r.max_rel_error > TOLERANCE[precision]:
+            err.print(f"[bold red]mismatch:[/] max rel error {r.max_rel_error:.3g} > {TOLERANCE[precision]:g}")
+            return 1
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def report(
+    out_dir: Path = typer.Argument(..., help="a folder written by `mcuforge run`"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Show a run's figures again, and write report.html and report.png beside them."""
+    from .compiler import TOLERANCE
+    from .report.figures import layer_table, summary_table
+    from .report.page import write_page
+
+    def body() -> None:
+        path = out_dir / "run.json"
+        if not path.is_file():
+            raise McuforgeError(f"{path} does not exist", hint=f"run `mcuforge run MODEL -o {out_dir}` first")
+        figures = json.loads(path.read_text())
+        html, png = write_page(out_dir, figures)
+        if json_out:
+            _print_json({**figures, "html": str(html), "png": str(png)})
+            return
+        out.print(summary_table(figures, TOLERANCE[figures["precision"]]))
+        out.print(layer_table(figures))
+        out.print(f"wrote {html} and {png}")
+
+    _guard(body)
+
+
 def main() -> None:  # pragma: no cover - console-script shim
     app()
 

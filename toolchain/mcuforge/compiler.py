@@ -25,6 +25,10 @@ from .sim import run_program
 from .target import Target
 
 PRECISIONS = ("fp32", "fp16")
+# Largest accepted max|target - reference| / max|reference|. fp32: only the order of float
+# additions differs from the framework. fp16: storage and arithmetic in binary16 (unit
+# roundoff 2^-11 ~ 4.9e-4) through every layer; see README "fp16 error bound".
+TOLERANCE = {"fp32": 1e-5, "fp16": 3e-2}
 HARNESS = FIRMWARE_DIR / "harness" / "model_main.c"
 
 
@@ -128,6 +132,12 @@ class ModelRun:
     def max_rel_error(self) -> float:
         """max |target - reference| / max |reference|, over all inputs and outputs."""
         return self.max_abs_error / max(float(np.max(np.abs(self.reference))), 1e-30)
+
+    @property
+    def top1_agreement(self) -> float:
+        n = len(self.outputs)
+        got = self.outputs.reshape(n, -1).argmax(axis=1)
+        return float(np.mean(got == self.reference.reshape(n, -1).argmax(axis=1)))
 
 
 def _inputs_header(inputs: np.ndarray, dtype: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,9 @@ def from_torch(model, example, name: str, source: str) -> ImportedModel:
     import torch
 
     try:
-        ep = torch.export.export(model, (example,))
+        with warnings.catch_warnings():  # torch's own deprecation notices are not the user's concern
+            warnings.simplefilter("ignore", FutureWarning)
+            ep = torch.export.export(model, (example,))
     except Exception as exc:
         raise ModelError(f"{source}: torch.export could not trace the model: {type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else ''}",

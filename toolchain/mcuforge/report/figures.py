@@ -1,0 +1,68 @@
+"""The figures of one compile + run, as a plain dict (written to run.json) and as rich tables.
+
+Words mean exactly this: instructions are guest instructions executed in QEMU between the
+benchmark markers (LMUL-weighted on vector targets), never time; MAC/instr is the model's
+multiply-accumulates over instructions per inference; flash is .text + .rodata + .data; RAM is
+.data + .bss (the arena is static, in .bss) + the measured stack."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+
+def run_figures(compiled, run) -> dict:
+    sizes = run.program.sizes
+    insns = run.insns_per_inference
+    per_inf = max(insns) if insns else 0
+    return {
+        "model": compiled.name, "target": compiled.target.name, "precision": compiled.precision,
+        "inputs": len(run.outputs), "max_abs_error": run.max_abs_error, "max_rel_error": run.max_rel_error,
+        "top1_agreement": run.top1_agreement,
+        "insns_per_inference": per_inf, "insns_each": insns,
+        "macs": compiled.macs, "mac_per_insn": compiled.macs / per_inf if per_inf else None,
+        "peak_mac_per_insn": compiled.target.peak("fp16" if compiled.precision == "fp16" else "fp32"),
+        "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
+        "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
+        "naive": compiled.plan.naive_size, "stack_used": run.stack_used,
+        "layers": [{"kernel": s.kernel, "insns": n} for s, n in
+                   zip(compiled.graph.steps, run.layer_insns or [None] * len(compiled.graph.steps))],
+        "compile_seconds": compiled.compile_seconds,
+        "plan": [{"buffer": p.buffer.name, "offset": p.offset, "size": p.buffer.size,
+                  "first": p.buffer.first, "last": p.buffer.last} for p in compiled.plan.placements],
+    }
+
+
+def summary_table(f: dict, tolerance: float) -> Table:
+    t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}, {f['inputs']} inputs)")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    ok = f["max_rel_error"] <= tolerance
+    t.add_row("max abs error", f"{f['max_abs_error']:.3g}")
+    t.add_row("max rel error (max|Δ| / max|ref|)",
+              f"{f['max_rel_error']:.3g} [{'green' if ok else 'red'}]({'≤' if ok else '>'} {tolerance:g})[/]")
+    t.add_row("top-1 agreement", f"{100 * f['top1_agreement']:.0f} %")
+    t.add_row("instructions / inference", f"{f['insns_per_inference']:,}")
+    peak = f["peak_mac_per_insn"]
+    mpi = f["mac_per_insn"]
+    t.add_row("MACs / inference", f"{f['macs']:,}")
+    t.add_row("MAC / instruction", f"{mpi:.3f}" + (f" ({100 * mpi / peak:.1f} % of peak {peak:g})" if peak else ""))
+    t.add_row("flash (text + rodata + data)", f"{f['flash']:,} B (weights {f['weights']:,} B)")
+    t.add_row("RAM (data + bss + stack used)", f"{f['ram']:,} B")
+    t.add_row("  arena (planned / naive sum)", f"{f['arena']:,} / {f['naive']:,} B "
+              f"({100 * f['arena'] / max(f['naive'], 1):.0f} %)")
+    t.add_row("  stack used", f"{f['stack_used']:,} B")
+    return t
+
+
+def layer_table(f: dict) -> Table:
+    t = Table(title="per layer (profiling build, first input)")
+    t.add_column("#", justify="right")
+    t.add_column("kernel")
+    t.add_column("instructions", justify="right")
+    t.add_column("share", justify="right")
+    total = sum(layer["insns"] or 0 for layer in f["layers"]) or 1
+    for i, layer in enumerate(f["layers"]):
+        n = layer["insns"]
+        t.add_row(str(i), layer["kernel"], "—" if n is None else f"{n:,}",
+                  "—" if n is None else f"{100 * n / total:.1f} %")
+    return t

@@ -1,0 +1,52 @@
+"""report.png and report.html: the arena's memory map over the layers, and per-layer
+instruction counts."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+
+def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    png = out_dir / "report.png"
+    fig, (ax_mem, ax_layers) = plt.subplots(1, 2, figsize=(13, 5))
+    for p in f["plan"]:
+        kind = "workspace" if p["buffer"].startswith("ws") else "tensor"
+        ax_mem.broken_barh([(p["first"] - 0.4, p["last"] - p["first"] + 0.8)], (p["offset"], p["size"]),
+                           facecolors="tab:orange" if kind == "workspace" else "tab:blue", edgecolor="black",
+                           linewidth=0.4)
+    ax_mem.set_xlabel("layer")
+    ax_mem.set_ylabel("arena offset (bytes)")
+    ax_mem.set_title(f"arena {f['arena']:,} B (naive sum {f['naive']:,} B); orange: kernel workspace")
+    counts = [layer["insns"] or 0 for layer in f["layers"]]
+    ax_layers.bar(range(len(counts)), counts, color="tab:green")
+    ax_layers.set_xlabel("layer")
+    ax_layers.set_ylabel("instructions (QEMU count)")
+    ax_layers.set_title(f"{f['insns_per_inference']:,} instructions / inference")
+    fig.suptitle(f"{f['model']} on {f['target']} ({f['precision']})")
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+
+    rows = "\n".join(f"<tr><td>{i}</td><td>{html.escape(layer['kernel'])}</td><td>{layer['insns'] or '—'}</td></tr>"
+                     for i, layer in enumerate(f["layers"]))
+    mpi = f["mac_per_insn"]
+    page = out_dir / "report.html"
+    page.write_text(f"""<!doctype html><meta charset="utf-8"><title>{html.escape(f['model'])} on {f['target']}</title>
+<h1>{html.escape(f['model'])} on {f['target']} ({f['precision']})</h1>
+<p>max rel error {f['max_rel_error']:.3g}, max abs error {f['max_abs_error']:.3g}, top-1 agreement
+{100 * f['top1_agreement']:.0f} % over {f['inputs']} inputs.</p>
+<p>{f['insns_per_inference']:,} instructions per inference (QEMU instruction count, not time);
+{f['macs']:,} MACs; {mpi:.3f} MAC/instruction. Flash {f['flash']:,} B, RAM {f['ram']:,} B
+(arena {f['arena']:,} B, stack used {f['stack_used']:,} B).</p>
+<img src="report.png" alt="memory map and per-layer instructions">
+<table border="1" cellpadding="3"><tr><th>#</th><th>kernel</th><th>instructions</th></tr>
+{rows}
+</table>
+""")
+    return page, png
