@@ -106,3 +106,32 @@ def test_demo_json_on_two_targets():
     assert m55["int8_ok"] and m55["fp16_ok"] and m55["int8_kernel"] == "arm_mve"
     assert zfh["fp16_kernel"] == "ref" and zfh["fp16_ok"]
     assert m55["int8_mac_per_insn"] == 256 / m55["int8_insns"]
+
+
+def test_compile_run_report(tmp_path):
+    out = tmp_path / "mlp"
+    proc = mcuforge("compile", "models/mlp.py:make", "-t", "qemu-cortex-m7", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["macs"] == 64 * 64 + 64 * 32 + 32 * 10 and info["target"] == "qemu-cortex-m7"
+    for name in ("model.h", "model.c", "weights.c", "kernels.c", "mf_tvm_abi.h", "plan.txt"):
+        assert (out / name).is_file()
+    proc = mcuforge("run", "models/mlp.py:make", "-t", "qemu-cortex-m7", "-n", "2", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    assert figures["max_rel_error"] <= 1e-5 and figures["inputs"] == 2
+    assert figures["insns_per_inference"] > 0 and len(figures["layers"]) == 3
+    assert all(layer["insns"] > 0 for layer in figures["layers"])
+    assert figures["ram"] >= figures["arena"] + figures["stack_used"]
+    proc = mcuforge("report", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "report.png").stat().st_size > 1000 and "<img" in (out / "report.html").read_text()
+
+
+def test_model_errors_are_messages(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def make():\n    raise RuntimeError('boom')\n")
+    proc = mcuforge("run", f"{bad}:make", "-t", "qemu-cortex-m4")
+    assert proc.returncode == 2
+    assert "make() raised RuntimeError: boom (at bad.py:2 in make)" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout

@@ -53,9 +53,16 @@ class CompiledModel:
 def _check_precision(target: Target, precision: str) -> None:
     if precision not in PRECISIONS:
         raise McuforgeError(f"unknown precision {precision!r}", hint=f"choose one of {', '.join(PRECISIONS)}")
+    if precision == "fp16" and not target.has("fpu"):
+        raise McuforgeError(f"{target.name} has no floating-point unit; --precision fp16 needs one",
+                            hint="use fp32 (software float) or a target with an FPU")
+
+
+def _pipeline_name(target: Target, precision: str) -> str:
+    """fp16 accumulates in fp16 where the core computes in fp16, in fp32 where it only converts."""
     if precision == "fp16" and not target.has("fp16"):
-        raise McuforgeError(f"{target.name} has no fp16 arithmetic; --precision fp16 needs one that has",
-                            hint="fp16 targets: qemu-cortex-m55, qemu-rv32imafc-zfh, qemu-rv32-zve32f-zvfh")
+        return "fp16-acc32"
+    return precision
 
 
 def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
@@ -82,7 +89,7 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
     start = time.perf_counter()
     out = Path(out_dir)
     macs = count_macs(model.mod)
-    mod = run_pipeline(model.mod, precision)
+    mod = run_pipeline(model.mod, _pipeline_name(target, precision))
     graph = read_graph(mod)
     weight_bytes = sum(t.nbytes for t in graph.tensors if t.kind == "const")
     if weight_bytes > target.memory.flash.length:
@@ -153,9 +160,8 @@ def _inputs_header(inputs: np.ndarray, dtype: str) -> str:
 
 
 def build_model_program(compiled: CompiledModel, inputs: np.ndarray, work: Path, profile: bool = False) -> Program:
-    dtype = "float16" if compiled.precision == "fp16" else "float32"
     work.mkdir(parents=True, exist_ok=True)
-    (work / "inputs.h").write_text(_inputs_header(inputs, dtype))
+    (work / "inputs.h").write_text(_inputs_header(inputs, compiled.graph.input.dtype))
     defines = {"MF_MODEL_PROFILE": None} if profile else {}
     return build_program(compiled.target, [HARNESS, *compiled.sources], work / ("profile" if profile else "run"),
                          name=compiled.name.replace(".", "_"), include_dirs=[compiled.out_dir, work],
@@ -166,7 +172,7 @@ def run_model(compiled: CompiledModel, model: ImportedModel, inputs: np.ndarray,
               profile: bool = True, timeout: float = 300) -> ModelRun:
     program = build_model_program(compiled, inputs, work)
     result = run_program(program, timeout=timeout).check()
-    dtype = np.float16 if compiled.precision == "fp16" else np.float32
+    dtype = np.dtype(compiled.graph.output.dtype)
     outputs = []
     for n in range(len(inputs)):
         words = [int(w, 16) for w in result.records[f"y{n}"].split(",")]

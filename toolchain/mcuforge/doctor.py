@@ -10,14 +10,14 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from typing import Callable
 
-from .build.tools import install_hint, libgcc, tool
+from .build.tools import install_hint, libgcc, picolibc, tool
 from .errors import McuforgeError
 from .target import all_targets
 
 FIX_SETUP = "run `make setup`"
 # Python packages pinned in pyproject.toml that the toolchain cannot work without.
 PINNED = {"torch": "2.13.0", "apache-tvm": "0.27.0.post1", "apache-tvm-ffi": "0.1.15.post2"}
-PACKAGES = ("brevitas", "numpy", "typer", "rich")
+PACKAGES = ("brevitas", "numpy", "typer", "rich", "onnx", "onnxruntime", "tflite", "ai-edge-litert", "matplotlib")
 
 
 @dataclass(frozen=True)
@@ -105,4 +105,6 @@ def run_checks() -> list[Check]:
                              install_hint(t.qemu.system)))
         checks.append(_check(f"{t.name}: libgcc", lambda t=t: libgcc(t.compiler.libgcc),
                              install_hint(t.compiler.libgcc[0])))
+        checks.append(_check(f"{t.name}: picolibc (libm)", lambda t=t: picolibc(t.compiler.libgcc),
+                             install_hint(f"picolibc-{t.compiler.libgcc[0].removesuffix('-gcc')}")))
     return checks

@@ -5,8 +5,9 @@ call_tir calls to fused kernels, which codegen/ turns into C.
 fp32: decompose inference-only ops (batch norm becomes per-channel arithmetic), legalize every
       Relax op into TIR, fold constants (weight transposes disappear), fuse each anchor op with
       its elementwise followers into one kernel, drop dead code, name the kernels.
-fp16: the same, with ToMixedPrecision first: fp16 storage and arithmetic, accumulations of
-      matmul/conv in fp16 too when the target has fp16 arithmetic (out_dtype="float16").
+fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmul/conv
+      accumulate in fp16 (out_dtype="float16") on targets with fp16 arithmetic, in fp32
+      ("fp16-acc32") on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _LOWER: list[tuple[str, Callable[[], Pass]]] = [
 PIPELINES: dict[str, list[tuple[str, Callable[[], Pass]]]] = {
     "fp32": _LOWER,
     "fp16": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16")), *_LOWER],
+    "fp16-acc32": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float32")), *_LOWER],
 }
 
 
