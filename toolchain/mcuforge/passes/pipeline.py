@@ -2,7 +2,9 @@
 them in order. The pipelines end in a module whose main function is a straight sequence of
 call_tir calls to fused kernels, which codegen/ turns into C.
 
-fp32: decompose inference-only ops (batch norm becomes per-channel arithmetic), legalize every
+fp32: fold batch norm into the preceding convolution's weights and bias (fold_batch_norm.py),
+      decompose the remaining inference-only ops (other batch norms become per-channel
+      arithmetic), legalize every
       Relax op into TIR, fold constants (weight transposes disappear), fuse each anchor op with
       its elementwise followers into one kernel, drop dead code, name the kernels.
 fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmul/conv
@@ -17,9 +19,13 @@ from typing import Callable
 import tvm
 from tvm import relax
 
+from .fold_batch_norm import FoldBatchNorm
+
 Pass = tvm.transform.Pass
 
 _LOWER: list[tuple[str, Callable[[], Pass]]] = [
+    ("fold-constants", relax.transform.FoldConstant),  # bias reshapes -> constants, for the next
+    ("fold-batch-norm", lambda: FoldBatchNorm),
     ("decompose-for-inference", relax.transform.DecomposeOpsForInference),
     ("canonicalize", relax.transform.CanonicalizeBindings),
     ("legalize", relax.transform.LegalizeOps),
