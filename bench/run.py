@@ -1,26 +1,62 @@
 """`make bench`: the benchmark tables, printed as Markdown for the README.
 
-Today: int8 and fp16 dot products with each target's ISA kernels, at two lengths. Figures are
-instructions executed between the benchmark markers in QEMU (LMUL-weighted on vector targets),
-deterministic counts, never time."""
+1. models: every zoo model and float MLPerf Tiny model x every target, fp32 (and fp16 where
+   the target has fp16 arithmetic): compile time, instructions per inference (LMUL-weighted on
+   vector targets), MAC/instruction, arena against the naive sum, flash and RAM; each output
+   is checked against the framework first.
+2. isa: int8 and fp16 dot products with each target's ISA kernels.
+
+Figures are instruction counts from QEMU, deterministic, never time (compile time excepted).
+Usage: python bench/run.py [models|isa]...
+"""
 
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
-from mcuforge.demo import run_dot
-from mcuforge.target import all_targets
+ROOT = Path(__file__).resolve().parents[1]
+MLPERF = ROOT.parent / "shared" / "models" / "mlperf-tiny"
+MODELS = [f"{ROOT}/models/{m}.py:make" for m in ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet")] + [
+    str(MLPERF / "kws_ref_model_float32.tflite"), str(MLPERF / "pretrainedResnet.tflite")]
 
-LENGTHS = (64, 1024)
+
+def models_table() -> list[str]:
+    from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+    from mcuforge.frontend import load_model
+    from mcuforge.target import all_targets
+
+    print("| model | target | precision | compile s | instructions | MAC/instr | arena / naive B | flash B | RAM B |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    failed = []
+    for spec in MODELS:
+        model = load_model(spec)
+        for target in all_targets():
+            for precision in ("fp32", "fp16") if target.has("fp16") else ("fp32",):
+                with tempfile.TemporaryDirectory() as tmp:
+                    c = compile_model(model, target, precision, Path(tmp) / "out")
+                    r = run_model(c, model, random_inputs(model, 1), Path(tmp) / "work", profile=False)
+                if r.max_rel_error > TOLERANCE[precision]:
+                    failed.append(f"{model.name} {target.name} {precision}: {r.max_rel_error:.3g}")
+                insns = r.insns_per_inference[0]
+                sizes = r.program.sizes
+                print(f"| {model.name} | {target.name} | {precision} | {c.compile_seconds:.1f} | {insns:,} "
+                      f"| {c.macs / insns:.3f} | {c.plan.arena_size:,} / {c.plan.naive_size:,} "
+                      f"({100 * c.plan.arena_size / c.plan.naive_size:.0f} %) | {sizes.flash:,} "
+                      f"| {sizes.data + sizes.bss + r.stack_used:,} |", flush=True)
+    return failed
 
 
-def main() -> int:
-    targets = all_targets()
+def isa_table() -> list[str]:
+    from mcuforge.dotbench import run_dot
+    from mcuforge.target import all_targets
+
     print("| target | n | int8 kernel | instr | MAC/instr | of peak | fp16 kernel | instr | MAC/instr | of peak |")
     print("|---|---:|---|---:|---:|---:|---|---:|---:|---:|")
     failed = []
-    for t in targets:
-        for n in LENGTHS:
+    for t in all_targets():
+        for n in (64, 1024):
             r = run_dot(t, n)
             if not r.int8_ok or r.fp16_ok is False:
                 failed.append(f"{t.name} n={n}")
@@ -29,11 +65,20 @@ def main() -> int:
                 f16 = (f"| {r.fp16_kernel} | {r.fp16_insns:,} | {r.fp16_mac_per_insn:.2f} "
                        f"| {100 * r.fp16_mac_per_insn / r.peak_fp16:.0f} % |")
             print(f"| {t.name} | {n} | {r.int8_kernel} | {r.int8_insns:,} | {r.int8_mac_per_insn:.2f} "
-                  f"| {100 * r.int8_mac_per_insn / r.peak_int8:.0f} % {f16}")
+                  f"| {100 * r.int8_mac_per_insn / r.peak_int8:.0f} % {f16}", flush=True)
+    return failed
+
+
+def main(argv: list[str]) -> int:
+    tables = {"models": models_table, "isa": isa_table}
+    failed = []
+    for name in argv or list(tables):
+        print(f"\n### {name}\n")
+        failed += tables[name]()
     if failed:
-        print(f"wrong results: {', '.join(failed)}", file=sys.stderr)
+        print("wrong results: " + "; ".join(failed), file=sys.stderr)
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -98,8 +98,8 @@ def test_timeout_from_the_cli(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_demo_json_on_two_targets():
-    proc = mcuforge("demo", "--json", "-t", "qemu-cortex-m55", "-t", "qemu-rv32imafc-zfh", "--n", "256")
+def test_dot_bench_json_on_two_targets():
+    proc = mcuforge("dot-bench", "--json", "-t", "qemu-cortex-m55", "-t", "qemu-rv32imafc-zfh", "--n", "256")
     assert proc.returncode == 0, proc.stderr
     runs = {r["target"]: r for r in json.loads(proc.stdout)}
     m55, zfh = runs["qemu-cortex-m55"], runs["qemu-rv32imafc-zfh"]

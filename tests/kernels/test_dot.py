@@ -10,7 +10,7 @@ import pytest
 from mcuforge.build import build_program
 from mcuforge.build.kernels import kernel_source, kernel_variant
 from mcuforge.build.program import disassemble
-from mcuforge.demo import run_dot
+from mcuforge.dotbench import run_dot
 from mcuforge.errors import BuildError
 from mcuforge.paths import KERNELS_DIR
 from mcuforge.sim import run_program

@@ -9,7 +9,7 @@ import pytest
 from mcuforge.build import build_program
 from mcuforge.build.kernels import kernel_source
 from mcuforge.build.program import disassemble
-from mcuforge.demo import HARNESS, data_header, make_inputs
+from mcuforge.dotbench import HARNESS, data_header, make_inputs
 from mcuforge.sim import run_program
 from mcuforge.target import load_target
 

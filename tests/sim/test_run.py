@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mcuforge.build.kernels import kernel_source
-from mcuforge.demo import HARNESS, data_header, make_inputs
+from mcuforge.dotbench import HARNESS, data_header, make_inputs
 from mcuforge.build import build_program
 from mcuforge.errors import SimTimeout
 from mcuforge.sim import run_program
@@ -67,7 +67,7 @@ int main(void) {
 
 
 def _dot_program(core_name: str, tmp_path):
-    """The dot-product demo built for `core_name`'s ISA (Helium, Zfh, RVV...)."""
+    """The dot-product benchmark built for `core_name`'s ISA (Helium, Zfh, RVV...)."""
     core = load_target(core_name)
     (tmp_path / "dotprod_data.h").write_text(data_header(make_inputs(64, 0), with_f16=True))
     sources = [HARNESS, kernel_source(core, "mf_dot_s8"), kernel_source(core, "mf_dot_f16")]

@@ -1,7 +1,6 @@
-"""The ISA demo and benchmark: int8 and fp16 dot products with each target's kernel variant
-(SMLAD on Cortex-M4/M7, Helium on M55, RVV on Zve32f/Zvfh, Zfh scalar fp16), built, run in
-QEMU, checked against NumPy and measured in instructions. It stands in for the main job until
-the compiler exists."""
+"""The ISA dot-product benchmark (`mcuforge dot-bench`): int8 and fp16 dot products with each
+target's kernel variant (SMLAD on Cortex-M4/M7, Helium on M55, RVV on Zve32f/Zvfh, Zfh scalar
+fp16), built, run in QEMU, checked against NumPy and measured in instructions."""
 
 from __future__ import annotations
 
