@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,19 @@ def run_c(build_c):
 
 def repo_path(*parts: str) -> Path:
     return Path(__file__).resolve().parents[1].joinpath(*parts)
+
+
+# The MLPerf Tiny reference models live beside the checkout (shared/models/mlperf-tiny), not in
+# it. Outside CI, a checkout without them skips the tests that need them, saying so; in CI
+# (CI=true) their absence is a failure.
+MLPERF_DIR = Path(os.environ.get("MCUFORGE_MLPERF_DIR", repo_path("..", "shared", "models", "mlperf-tiny")))
+
+
+def mlperf(name: str) -> Path:
+    path = MLPERF_DIR / name
+    if not path.is_file():
+        message = f"MLPerf Tiny model {path} not found (set MCUFORGE_MLPERF_DIR)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -6,20 +6,25 @@ import functools
 
 from mcuforge.frontend import load_model
 
-from ..conftest import repo_path
+from ..conftest import mlperf, repo_path
 
-MLPERF = repo_path("..", "shared", "models", "mlperf-tiny")
 ZOO = ["mlp", "cnn1d", "resnet8", "dscnn", "mobilenet"]
 MODELS = [f"models/{name}.py:make" for name in ZOO] + [
-    str(MLPERF / "kws_ref_model_float32.tflite"), str(MLPERF / "pretrainedResnet.tflite")]
+    "mlperf:kws_ref_model_float32.tflite", "mlperf:pretrainedResnet.tflite"]
+
+
+def imported(spec: str):
+    """The model for a spec of MODELS (MLPerf models skip or fail where they are missing)."""
+    if spec.startswith("mlperf:"):
+        return _load(str(mlperf(spec.split(":", 1)[1])))
+    path, factory = spec.split(":")
+    return _load(f"{repo_path(path)}:{factory}")
 
 
 @functools.cache
-def imported(spec: str):
-    if spec.startswith("models/"):
-        spec = str(repo_path(spec.split(":")[0])) + ":" + spec.split(":")[1]
+def _load(spec: str):
     return load_model(spec)
 
 
 def short(spec: str) -> str:
-    return spec.rsplit("/", 1)[-1].split(":")[0]
+    return spec.removeprefix("mlperf:").rsplit("/", 1)[-1].split(":")[0].removesuffix(".tflite")

@@ -7,9 +7,7 @@ import pytest
 from mcuforge.errors import ModelError, UnsupportedOp
 from mcuforge.frontend import load_model
 
-from ..conftest import repo_path
-
-MLPERF = repo_path("..", "shared", "models", "mlperf-tiny")
+from ..conftest import mlperf
 
 
 def write(tmp_path, name, text):
@@ -75,5 +73,5 @@ def test_missing_file():
 
 def test_int8_tflite_points_to_the_integer_path():
     with pytest.raises(ModelError, match="quantized model") as exc:
-        load_model(str(MLPERF / "kws_ref_model.tflite"))
+        load_model(str(mlperf("kws_ref_model.tflite")))
     assert "--precision int8" in exc.value.hint

@@ -7,9 +7,7 @@ import numpy as np
 
 from mcuforge.frontend import load_model
 
-from ..conftest import repo_path
-
-MLPERF = repo_path("..", "shared", "models", "mlperf-tiny")
+from ..conftest import mlperf, repo_path
 
 
 def _litert(path, x):
@@ -23,7 +21,7 @@ def _litert(path, x):
 
 
 def test_numpy_tflite_interpreter_matches_litert_on_a_float_model():
-    path = MLPERF / "pretrainedResnet.tflite"
+    path = mlperf("pretrainedResnet.tflite")
     model = load_model(str(path))
     assert model.input.shape == (1, 32, 32, 3) and model.output.shape == (1, 10)
     rng = np.random.default_rng(0)
@@ -36,7 +34,7 @@ def test_numpy_tflite_interpreter_matches_litert_on_a_float_model():
 def test_int8_weight_layers_are_dequantized_not_hybrid():
     """kws_ref_model_float32 keeps its conv weights in int8; LiteRT's hybrid kernels quantize
     activations on the fly, so it differs from the float model by about 1e-4, not 1e-7."""
-    path = MLPERF / "kws_ref_model_float32.tflite"
+    path = mlperf("kws_ref_model_float32.tflite")
     model = load_model(str(path))
     x = np.random.default_rng(1).uniform(-1, 1, model.input.shape).astype(np.float32)
     diff = np.max(np.abs(model.reference(x) - _litert(path, x)))

@@ -14,6 +14,9 @@ import numpy as np
 from ..errors import ModelError, UnsupportedOp
 from .model import ImportedModel, TensorSpec, check_float_io
 
+# torch 2.13 warns about its own pytree internals whenever an exported program is copied.
+warnings.filterwarnings("ignore", message=r".*treespec, LeafSpec.*", category=FutureWarning)
+
 
 def _user_frame(exc: BaseException, path: Path) -> str:
     """'file.py:LINE in func' of the deepest frame in the user's file, for error messages."""
