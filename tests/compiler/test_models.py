@@ -84,3 +84,23 @@ def test_profile_gives_one_count_per_layer(tmp_path):
     assert len(run.layer_insns) == len(compiled.graph.steps)
     # the layers are all of the inference but the call glue between them
     assert 0.9 * run.insns_per_inference[0] < sum(run.layer_insns) < run.insns_per_inference[0]
+
+
+def test_saved_export_program_compiles(tmp_path):
+    import sys
+
+    import torch
+
+    sys.path.insert(0, str(repo_path("models")))
+    try:
+        import cnn1d
+    finally:
+        sys.path.pop(0)
+    module, example = cnn1d.make()
+    path = tmp_path / "cnn1d.pt2"
+    torch.export.save(torch.export.export(module, (example,)), str(path))
+    model = load_model(str(path))
+    assert model.input.shape == (1, 1, 256) and model.output.shape == (1, 4)
+    compiled = compile_model(model, load_target("qemu-rv32imafc-zfh"), "fp32", tmp_path / "out")
+    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE["fp32"]

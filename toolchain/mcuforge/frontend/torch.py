@@ -68,7 +68,18 @@ def load_exported(path: Path) -> ImportedModel:
         raise ModelError(f"{path}: not a readable torch.export program ({type(exc).__name__}: {exc})",
                          hint="save one with torch.export.save(torch.export.export(model, (x,)), 'm.pt2')") from None
     example = _example_from_program(ep, str(path))
-    return _from_program(ep, lambda x: ep.module()(x), name=path.stem, source=str(path), example=example)
+    return _from_program(ep, _numpy_forward(ep.module()), name=path.stem, source=str(path), example=example)
+
+
+def _numpy_forward(module):
+    """The module's forward pass on a float32 NumPy array, returning a NumPy array."""
+    import torch
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return module(torch.from_numpy(np.ascontiguousarray(x))).detach().numpy()
+
+    return forward
 
 
 def _example_from_program(ep, source: str):
@@ -94,11 +105,7 @@ def from_torch(model, example, name: str, source: str) -> ImportedModel:
                          f"{str(exc).splitlines()[0] if str(exc) else ''}",
                          hint="the forward pass must be traceable with static shapes (no data-dependent control flow)") from None
 
-    def reference(x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return model(torch.from_numpy(np.ascontiguousarray(x))).detach().numpy()
-
-    return _from_program(ep, reference, name, source, example)
+    return _from_program(ep, _numpy_forward(model), name, source, example)
 
 
 def _unsupported_nodes(ep) -> list:
