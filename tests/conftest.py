@@ -59,3 +59,15 @@ def mlperf(name: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def zoo(name: str):
+    """(module, example input) from models/<name>.py's make()."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(repo_path("models")))
+    try:
+        return importlib.import_module(name).make()
+    finally:
+        sys.path.pop(0)

@@ -11,7 +11,7 @@ from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
 from mcuforge.frontend import load_model
 from mcuforge.target import load_target
 
-from ..conftest import repo_path
+from ..conftest import repo_path, zoo
 from .conftest import MODELS, imported, short
 
 
@@ -87,16 +87,9 @@ def test_profile_gives_one_count_per_layer(tmp_path):
 
 
 def test_saved_export_program_compiles(tmp_path):
-    import sys
-
     import torch
 
-    sys.path.insert(0, str(repo_path("models")))
-    try:
-        import cnn1d
-    finally:
-        sys.path.pop(0)
-    module, example = cnn1d.make()
+    module, example = zoo("cnn1d")
     path = tmp_path / "cnn1d.pt2"
     torch.export.save(torch.export.export(module, (example,)), str(path))
     model = load_model(str(path))

@@ -7,7 +7,7 @@ import numpy as np
 
 from mcuforge.frontend import load_model
 
-from ..conftest import mlperf, repo_path
+from ..conftest import mlperf, zoo
 
 
 def _litert(path, x):
@@ -42,16 +42,9 @@ def test_int8_weight_layers_are_dequantized_not_hybrid():
 
 
 def test_onnx_import_matches_onnxruntime(tmp_path):
-    import sys
-
     import torch
 
-    sys.path.insert(0, str(repo_path("models")))
-    try:
-        import cnn1d
-    finally:
-        sys.path.pop(0)
-    module, example = cnn1d.make()
+    module, example = zoo("cnn1d")
     path = tmp_path / "cnn1d.onnx"
     torch.onnx.export(module, (example,), str(path), dynamo=False)
     model = load_model(str(path))
