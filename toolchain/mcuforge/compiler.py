@@ -66,10 +66,10 @@ def _pipeline_name(target: Target, precision: str) -> str:
 
 
 def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
-    last_use: dict[int, int] = {}
+    last_use: dict[int, int] = {}  # by storage: a use of a view is a use of its base
     for step in graph.steps:
         for t in step.args:
-            last_use[t.id] = step.index
+            last_use[t.storage.id] = step.index
     buffers = []
     for step in graph.steps:
         out = step.args[-1]

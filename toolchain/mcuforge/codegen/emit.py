@@ -131,12 +131,13 @@ def _model_c(graph: Graph, kernels: KernelSource, plan: MemoryPlan) -> str:
               "    return 0;",
               "}", ""]
     for t in graph.tensors:
-        if t.kind in ("input", "output"):
-            data = "NULL"
-        elif t.kind == "const":
-            data = f"(void *)mf_w{t.id}"
+        root = t.storage  # views share their base's memory
+        if root.kind in ("input", "output"):
+            data = "NULL"  # the caller's buffers: set by mf_model_run
+        elif root.kind == "const":
+            data = f"(void *)mf_w{root.id}"
         else:
-            data = f"mf_arena + {plan.offset(f't{t.id}')}"
+            data = f"mf_arena + {plan.offset(f't{root.id}')}"
         lines.append(f"static int64_t mf_shape{t.id}[{max(len(t.shape), 1)}] = {{{', '.join(map(str, t.shape)) or '1'}}};")
         lines.append(f"static DLTensor mf_t{t.id} = {{{data}, {{1, 0}}, {len(t.shape)}, {_dtype(t)}, "
                      f"mf_shape{t.id}, NULL, 0}};  /* {t.kind} {t.dtype} {list(t.shape)} */")
@@ -162,9 +163,11 @@ def _model_c(graph: Graph, kernels: KernelSource, plan: MemoryPlan) -> str:
               "        MF_PROFILE_STOP();                                            \\",
               "        if (status != 0) return (index) + 1;                          \\",
               "    } while (0)", "",
-              "int mf_model_run(const mf_model_input_t *in, mf_model_output_t *out) {",
-              f"    mf_t{graph.input.id}.data = (void *)in;",
-              f"    mf_t{graph.output.id}.data = (void *)out;"]
+              "int mf_model_run(const mf_model_input_t *in, mf_model_output_t *out) {"]
+    for t in graph.tensors:
+        if t.storage.kind in ("input", "output"):  # the input, the output and views of them
+            source = "(void *)in" if t.storage.kind == "input" else "(void *)out"
+            lines.append(f"    mf_t{t.id}.data = {source};")
     for s in graph.steps:
         symbol = KernelSource.symbol(s.kernel)
         ws = kernels.workspace.get(symbol, 0)

@@ -1,8 +1,9 @@
 """The lowered model as a flat list of kernel calls: which fused kernel runs, on which tensors.
 
-After the pass pipeline, Relax's main function is a sequence of call_tir bindings; this module
-reads it into `Step`s over `Tensor`s (the model input, constants, intermediates, the output),
-and refuses anything else with a message naming what it found."""
+After the pass pipeline, Relax's main function is a sequence of call_tir bindings and reshapes;
+this module reads it into `Step`s over `Tensor`s (the model input, constants, intermediates, the
+output) and refuses anything else with a message naming what it found. A reshape costs nothing:
+its result is a "view", a tensor with its own shape on its base tensor's memory."""
 
 from __future__ import annotations
 
@@ -20,10 +21,16 @@ DTYPE_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "i
 @dataclass
 class Tensor:
     id: int
-    kind: str  # "input" | "const" | "buffer" | "output"
+    kind: str  # "input" | "const" | "buffer" | "output" | "view"
     shape: tuple[int, ...]
     dtype: str
     data: np.ndarray | None = field(default=None, repr=False)  # constants only
+    base: "Tensor | None" = field(default=None, repr=False)  # views only: the tensor they alias
+
+    @property
+    def storage(self) -> "Tensor":
+        """The tensor whose memory this one uses (itself, or the root of a chain of views)."""
+        return self.base.storage if self.base is not None else self
 
     @property
     def nbytes(self) -> int:
@@ -60,8 +67,8 @@ def read_graph(mod) -> Graph:
     env: dict = {}  # relax.Var -> Tensor
     consts: dict = {}  # constant (hashed by object identity, like env) -> Tensor
 
-    def new(kind, shape, dtype, data=None) -> Tensor:
-        t = Tensor(len(tensors), kind, shape, dtype, data)
+    def new(kind, shape, dtype, data=None, base=None) -> Tensor:
+        t = Tensor(len(tensors), kind, shape, dtype, data, base)
         tensors.append(t)
         return t
 
@@ -93,6 +100,10 @@ def read_graph(mod) -> Graph:
                 out = new("buffer", shape, dtype)
                 steps.append(Step(len(steps), kernel, [*args, out]))
                 env[binding.var] = out
+            elif isinstance(value, relax.Call) and value.op.name == "relax.reshape":
+                base = value_of(value.args[0])
+                shape, dtype = _tensor_sinfo(binding.var.ty, "a reshape")
+                env[binding.var] = new("view", shape, dtype, base=base)
             elif isinstance(value, relax.Tuple) and len(value.fields) == 1:
                 env[binding.var] = value_of(value.fields[0])
             elif isinstance(value, relax.TupleGetItem) and value.tuple_value in env:
@@ -106,7 +117,8 @@ def read_graph(mod) -> Graph:
     out = value_of(result.fields[0] if isinstance(result, relax.Tuple) else result)
     if isinstance(result, relax.Tuple) and len(result.fields) != 1:
         raise UnsupportedOp(f"the model has {len(result.fields)} outputs; mcuforge needs exactly one")
-    if out.kind != "buffer":
+    root = out.storage
+    if root.kind != "buffer":
         raise UnsupportedOp("the model output is not computed by any kernel (it is the input or a constant)")
-    out.kind = "output"
+    root.kind = "output"  # the last kernel writes straight into the caller's buffer
     return Graph(tensors, steps, inp, out)

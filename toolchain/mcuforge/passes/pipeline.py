@@ -6,7 +6,8 @@ fp32: fold batch norm into the preceding convolution's weights and bias (fold_ba
       decompose the remaining inference-only ops (other batch norms become per-channel
       arithmetic), legalize every
       Relax op into TIR, fold constants (weight transposes disappear), fuse each anchor op with
-      its elementwise followers into one kernel, drop dead code, name the kernels.
+      its elementwise followers into one kernel, turn copy-only reshape kernels into reshapes
+      (views on the same memory, no code), drop dead code, name the kernels.
 fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmul/conv
       accumulate in fp16 (out_dtype="float16") on targets with fp16 arithmetic, in fp32
       ("fp16-acc32") on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT).
@@ -33,6 +34,7 @@ _LOWER: list[tuple[str, Callable[[], Pass]]] = [
     ("fold-constants", relax.transform.FoldConstant),
     ("fuse-ops", relax.transform.FuseOps),
     ("fuse-tir", relax.transform.FuseTIR),
+    ("reshape-as-view", relax.transform.RewriteDataflowReshape),
     ("dead-code", relax.transform.DeadCodeElimination),
     ("global-symbols", relax.transform.AttachGlobalSymbol),
 ]
