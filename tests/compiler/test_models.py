@@ -97,3 +97,18 @@ def test_saved_export_program_compiles(tmp_path):
     compiled = compile_model(model, load_target("qemu-rv32imafc-zfh"), "fp32", tmp_path / "out")
     run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"]
+
+
+@pytest.mark.parametrize("body,shape", [
+    ("nn.Sequential(nn.Flatten(), nn.Linear(48, 5))", "1, 3, 4, 4"),  # a view of the input
+    ("nn.Sequential(nn.Conv2d(3, 2, 3), nn.ReLU(), nn.Flatten())", "1, 3, 6, 6"),  # the output is a view
+])
+def test_reshapes_are_views_without_kernels(body, shape, tmp_path):
+    (tmp_path / "m.py").write_text(f"import torch\nfrom torch import nn\ndef make():\n"
+                                   f"    torch.manual_seed(0)\n    return {body}.eval(), torch.zeros({shape})\n")
+    model = load_model(f"{tmp_path / 'm.py'}:make")
+    compiled = compile_model(model, load_target("qemu-cortex-m4"), "fp32", tmp_path / "out")
+    assert any(t.kind == "view" for t in compiled.graph.tensors)
+    assert all(t.storage.kind != "view" for t in compiled.graph.tensors)
+    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE["fp32"]
