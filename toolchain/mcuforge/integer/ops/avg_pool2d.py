@@ -1,0 +1,48 @@
+"""int8 average pooling (TFLite Micro's AveragePool): the mean over the window's valid
+elements, rounded half away from zero, input and output with the same quantization."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import activation_range, same_padding
+
+CLASS = "Pool2DOptions"
+
+
+def from_tflite(r, op, index):
+    (x,) = r.inputs(op)[:1]
+    out = r.output(op)
+    r.require_int8(index, "AVERAGE_POOL_2D", x, out)
+    o = r.options(op, CLASS)
+    _, ih, iw, _ = x.shape
+    _, oh, ow, _ = out.shape
+    kh, kw, sh, sw = o.FilterHeight(), o.FilterWidth(), o.StrideH(), o.StrideW()
+    same = o.Padding() == 0
+    act_min, act_max = activation_range(o.FusedActivationFunction(), out.s(), out.zp())
+    params = dict(filter=(kh, kw), stride=(sh, sw),
+                  pad=(same_padding(ih, kh, sh, 1, oh) if same else 0, same_padding(iw, kw, sw, 1, ow) if same else 0),
+                  act_min=act_min, act_max=act_max)
+    return r.qop(index, "avg_pool2d", [x], out, params)
+
+
+def reference(op, x: np.ndarray) -> np.ndarray:
+    p = op.params
+    (kh, kw), (sh, sw), (ph, pw) = p["filter"], p["stride"], p["pad"]
+    n, ih, iw, c = x.shape
+    _, oh, ow, _ = op.output.shape
+    out = np.empty(op.output.shape, np.int8)
+    for oy in range(oh):
+        y0 = oy * sh - ph
+        ys = slice(max(y0, 0), min(y0 + kh, ih))
+        for ox in range(ow):
+            x0 = ox * sw - pw
+            xs = slice(max(x0, 0), min(x0 + kw, iw))
+            block = x[:, ys, xs, :].astype(np.int64)
+            count = block.shape[1] * block.shape[2]
+            acc = block.sum(axis=(1, 2))
+            half = count // 2
+            # C's integer division truncates toward zero
+            avg = np.where(acc > 0, (acc + half) // count, -((-(acc - half)) // count))
+            out[:, oy, ox, :] = np.clip(avg, p["act_min"], p["act_max"])
+    return out

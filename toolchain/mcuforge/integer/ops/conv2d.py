@@ -1,0 +1,58 @@
+"""int8 2-D convolution, per-channel quantized (TFLite Micro's ConvPerChannel), NHWC / OHWI."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..fixedpoint import mbqm
+from .common import activation_range, channel_multipliers, same_padding, windows
+
+CLASS = "Conv2DOptions"
+
+
+def conv_params(r, op, x, w, b, out, opts, depthwise: bool) -> dict:
+    _, ih, iw, ic = x.shape
+    _, oh, ow, oc = out.shape
+    kh, kw = w.shape[1], w.shape[2]
+    sh, sw, dh, dw = opts.StrideH(), opts.StrideW(), opts.DilationHFactor(), opts.DilationWFactor()
+    same = opts.Padding() == 0
+    pad_h = same_padding(ih, kh, sh, dh, oh) if same else 0
+    pad_w = same_padding(iw, kw, sw, dw, ow) if same else 0
+    mult, shift = channel_multipliers(x.s(), w.scale, out.s(), oc)
+    act_min, act_max = activation_range(opts.FusedActivationFunction(), out.s(), out.zp())
+    bias = b.data.astype(np.int32) if b is not None else np.zeros(oc, np.int32)
+    per_output = kh * kw * (1 if depthwise else ic)
+    return dict(weights=w.data.astype(np.int8), bias=bias, multiplier=mult, shift=shift,
+                input_offset=-x.zp(), output_offset=out.zp(), act_min=act_min, act_max=act_max,
+                stride=(sh, sw), dilation=(dh, dw), pad=(pad_h, pad_w), macs=oh * ow * oc * per_output)
+
+
+def from_tflite(r, op, index):
+    x, w, *rest = r.inputs(op)
+    out = r.output(op)
+    r.require_int8(index, "CONV_2D", x, out)
+    params = conv_params(r, op, x, w, rest[0] if rest else None, out, r.options(op, CLASS), depthwise=False)
+    return r.qop(index, "conv2d", [x], out, params)
+
+
+def _padded_windows(x: np.ndarray, p: dict, kh: int, kw: int, oh: int, ow: int) -> np.ndarray:
+    (sh, sw), (dh, dw), (ph, pw) = p["stride"], p["dilation"], p["pad"]
+    need_h = (oh - 1) * sh + (kh - 1) * dh + 1
+    need_w = (ow - 1) * sw + (kw - 1) * dw + 1
+    xi = x.astype(np.int64) + p["input_offset"]  # padding contributes (zp + offset) = 0
+    xp = np.pad(xi, ((0, 0), (ph, max(need_h - x.shape[1] - ph, 0)), (pw, max(need_w - x.shape[2] - pw, 0)), (0, 0)))
+    return windows(xp, kh, kw, sh, sw, dh, dw, oh, ow)
+
+
+def requantize(acc: np.ndarray, p: dict) -> np.ndarray:
+    y = mbqm(acc, p["multiplier"], p["shift"]) + p["output_offset"]
+    return np.clip(y, p["act_min"], p["act_max"]).astype(np.int8)
+
+
+def reference(op, x: np.ndarray) -> np.ndarray:
+    p = op.params
+    w = p["weights"].astype(np.int64)  # O, KH, KW, I
+    _, oh, ow, _ = op.output.shape
+    win = _padded_windows(x, p, w.shape[1], w.shape[2], oh, ow)
+    acc = np.einsum("nhwijc,oijc->nhwo", win, w) + p["bias"]
+    return requantize(acc, p)

@@ -1,0 +1,16 @@
+"""Reshape: the same int8 bytes under another shape (input and output share quantization)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def from_tflite(r, op, index):
+    x = r.inputs(op)[0]
+    out = r.output(op)
+    r.require_int8(index, "RESHAPE", x, out)
+    return r.qop(index, "reshape", [x], out, {})
+
+
+def reference(op, x: np.ndarray) -> np.ndarray:
+    return x.reshape(op.output.shape)

@@ -1,0 +1,99 @@
+"""int8 softmax as TFLite Micro's reference (gemmlowp fixed point): differences to the row
+maximum scaled by beta * input_scale into Q5.26, exp in Q0.31 by the gemmlowp polynomial and
+barrel shifter, sums in Q12.19, the reciprocal by Newton-Raphson, output scale 1/256 and zero
+point -128."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..fixedpoint import INT32_MAX, quantize_multiplier, rdbp, saturating_shift_left, srdhm, wrap32
+
+CLASS = "SoftmaxOptions"
+SCALED_DIFF_INTEGER_BITS = 5
+ACCUMULATION_INTEGER_BITS = 12
+
+
+def from_tflite(r, op, index):
+    x = r.inputs(op)[0]
+    out = r.output(op)
+    r.require_int8(index, "SOFTMAX", x, out)
+    if out.zp() != -128 or abs(out.s() - 1 / 256) > 1e-9:
+        r.unsupported(index, "SOFTMAX", "an int8 output quantization other than scale 1/256, zero point -128")
+    beta = r.options(op, CLASS).Beta()
+    real = min(float(beta) * float(np.float32(x.s())) * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
+    multiplier, left_shift = quantize_multiplier(real)
+    radius = math.floor(1.0 * ((1 << SCALED_DIFF_INTEGER_BITS) - 1)
+                        * (1 << (31 - SCALED_DIFF_INTEGER_BITS)) / (1 << left_shift))
+    params = dict(input_multiplier=multiplier, input_left_shift=left_shift, diff_min=-radius)
+    return r.qop(index, "softmax", [x], out, params)
+
+
+def _exp_on_interval(a):
+    """exp(a) for a in [-1/4, 0), Q0.31 in and out (gemmlowp)."""
+    x = wrap32(a + (1 << 28))  # + 1/8
+    x2 = srdhm(x, x)
+    x3 = srdhm(x2, x)
+    x4 = srdhm(x2, x2)
+    x4_over_4 = rdbp(x4, 2)
+    poly = rdbp(wrap32(srdhm(wrap32(x4_over_4 + x3), 715827883) + x2), 1)
+    constant = 1895147668  # exp(-1/8)
+    return wrap32(constant + srdhm(constant, wrap32(x + poly)))
+
+
+def exp_on_negative_values(a, integer_bits: int):
+    """exp(a) for a <= 0 in Q(integer_bits).(31-integer_bits), result in Q0.31 (gemmlowp)."""
+    a = np.asarray(a, np.int64)
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    mask = one_quarter - 1
+    a_mod = wrap32((a & mask) - one_quarter)
+    result = _exp_on_interval(saturating_shift_left(a_mod, integer_bits))  # Rescale to Q0.31
+    remainder = wrap32(a_mod - a)
+    for exponent, multiplier in ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+                                 (2, 39332535), (3, 720401), (4, 242)):
+        if integer_bits > exponent:
+            bit = 1 << (fractional_bits + exponent)
+            result = np.where(remainder & bit, srdhm(result, multiplier), result)
+    if integer_bits > 5:
+        clamp = -(1 << (36 - integer_bits))
+        result = np.where(a < clamp, 0, result)
+    return np.where(a == 0, INT32_MAX, result)
+
+
+def _one_over_one_plus_x(a):
+    """1 / (1 + a) for a in [0, 1), Q0.31 in and out (gemmlowp, 3 Newton-Raphson steps)."""
+    total = a + INT32_MAX  # RoundingHalfSum(a, One): (sum + sign) / 2, truncating
+    half_denominator = np.where(total >= 0, (total + 1) >> 1, -((-(total - 1)) >> 1))
+    x = wrap32(1515870810 + srdhm(half_denominator, -1010580540))  # Q2.29
+    for _ in range(3):
+        one_minus = wrap32((1 << 29) - srdhm(half_denominator, x))
+        x = wrap32(x + saturating_shift_left(srdhm(x, one_minus), 2))
+    return saturating_shift_left(x, 1)
+
+
+def _reciprocal(total: int) -> tuple[int, int]:
+    """GetReciprocal(sum in Q12.19): (Q0.31 scale, number of bits over unit)."""
+    headroom_plus_one = 32 - int(total).bit_length()  # count leading zeros of a positive uint32
+    bits_over_unit = ACCUMULATION_INTEGER_BITS - headroom_plus_one
+    shifted_minus_one = ((total << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)
+    shifted_minus_one = int(wrap32(shifted_minus_one))
+    return int(_one_over_one_plus_x(np.int64(shifted_minus_one))), bits_over_unit
+
+
+def reference(op, x: np.ndarray) -> np.ndarray:
+    p = op.params
+    rows = x.reshape(-1, x.shape[-1]).astype(np.int64)
+    out = np.empty(rows.shape, np.int8)
+    for i, row in enumerate(rows):
+        diff = row - row.max()
+        valid = diff >= p["diff_min"]
+        scaled = srdhm(diff * (1 << p["input_left_shift"]), p["input_multiplier"])
+        exps = exp_on_negative_values(scaled, SCALED_DIFF_INTEGER_BITS)
+        total = int(np.sum(np.where(valid, rdbp(exps, ACCUMULATION_INTEGER_BITS), 0)))
+        scale, bits_over_unit = _reciprocal(total)
+        unsat = rdbp(srdhm(scale, exps), bits_over_unit + 31 - 8)
+        out[i] = np.where(valid, np.clip(unsat - 128, -128, 127), -128)
+    return out.reshape(op.output.shape)

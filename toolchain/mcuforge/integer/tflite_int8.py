@@ -1,0 +1,112 @@
+"""int8 .tflite reader: the flatbuffer (via the `tflite` schema package) -> QGraph, each
+operator prepared by its op module. An operator mcuforge lacks is reported by name and index."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError, UnsupportedOp
+from .graph import QGraph, QOp, QTensor
+from .ops import TFLITE
+
+_TYPES = {9: "int8", 2: "int32", 0: "float32", 3: "uint8", 7: "int16", 4: "int64"}
+_NUMPY = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "uint8": np.uint8, "int16": np.int16,
+          "int64": np.int64}
+
+
+def _builtin_names() -> dict[int, str]:
+    from tflite.BuiltinOperator import BuiltinOperator
+
+    return {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
+
+
+class Reader:
+    def __init__(self, model, source: str):
+        self.model, self.source = model, source
+        self.g = model.Subgraphs(0)
+        self.tensors: dict[int, QTensor] = {}
+
+    def tensor(self, i: int) -> QTensor:
+        if i not in self.tensors:
+            t = self.g.Tensors(i)
+            dtype = _TYPES.get(t.Type(), f"type{t.Type()}")
+            q = t.Quantization()
+            scale = q.ScaleAsNumpy().astype(np.float32) if q is not None and q.ScaleLength() else None
+            zp = q.ZeroPointAsNumpy().astype(np.int64) if q is not None and q.ZeroPointLength() else None
+            shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+            raw = self.model.Buffers(t.Buffer()).DataAsNumpy()
+            data = None
+            if isinstance(raw, np.ndarray) and raw.size and dtype in _NUMPY:
+                data = np.frombuffer(raw.tobytes(), _NUMPY[dtype]).reshape(shape)
+            self.tensors[i] = QTensor(i, t.Name().decode(), shape, dtype, scale, zp, data)
+        return self.tensors[i]
+
+    def inputs(self, op) -> list[QTensor]:
+        return [self.tensor(int(i)) if i >= 0 else None for i in op.InputsAsNumpy()]
+
+    def output(self, op) -> QTensor:
+        return self.tensor(int(op.Outputs(0)))
+
+    def options(self, op, cls_name: str):
+        cls = getattr(importlib.import_module(f"tflite.{cls_name}"), cls_name)
+        table = op.BuiltinOptions()
+        opts = cls()
+        opts.Init(table.Bytes, table.Pos)
+        return opts
+
+    def unsupported(self, index: int, name: str, what: str):
+        raise UnsupportedOp(f"{self.source}: operator {index} ({name}) uses {what}, which the integer path lacks")
+
+    def require_int8(self, index: int, name: str, x: QTensor, out: QTensor) -> None:
+        for t in (x, out):
+            if t.dtype != "int8" or t.scale is None:
+                self.unsupported(index, name, f"a {t.dtype} tensor {t.name!r} (the integer path needs int8 "
+                                 "tensors with a scale and zero point)")
+            if t.scale.size != 1:
+                self.unsupported(index, name, f"per-channel scales on the activation {t.name!r}")
+
+    def qop(self, index, kind, inputs, output, params) -> QOp:
+        return QOp(index, kind, inputs, output, params)
+
+
+def read_int8_tflite(path: Path) -> QGraph:
+    import tflite
+
+    blob = Path(path).read_bytes()
+    if len(blob) < 8 or blob[4:8] != b"TFL3":
+        raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier)")
+    model = tflite.Model.GetRootAsModel(blob, 0)
+    r = Reader(model, str(path))
+    g = r.g
+    if g.InputsLength() != 1 or g.OutputsLength() != 1:
+        raise ModelError(f"{path}: {g.InputsLength()} inputs and {g.OutputsLength()} outputs; "
+                         "mcuforge needs exactly one of each")
+    names = _builtin_names()
+    ops = []
+    for index in range(g.OperatorsLength()):
+        op = g.Operators(index)
+        code = model.OperatorCodes(op.OpcodeIndex())
+        name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+        module = TFLITE.get(name)
+        if module is None:
+            raise UnsupportedOp(f"{path}: operator {index} is {name}, which the integer path does not support",
+                                hint="supported: " + ", ".join(sorted(TFLITE)))
+        ops.append(module.from_tflite(r, op, index))
+    inp, out = r.tensor(g.Inputs(0)), r.tensor(g.Outputs(0))
+    if inp.dtype != "int8" or out.dtype != "int8":
+        raise ModelError(f"{path}: input {inp.dtype}, output {out.dtype}; the integer path needs int8 input and output",
+                         hint="float models take the float path (--precision fp32)")
+    return QGraph(sorted(r.tensors.values(), key=lambda t: t.id), ops, inp, out)
+
+
+def run_reference(graph: QGraph, x: np.ndarray) -> np.ndarray:
+    """The integer host reference: every op's NumPy implementation, in order."""
+    from .ops import OPS
+
+    env = {graph.input.id: np.asarray(x, np.int8).reshape(graph.input.shape)}
+    for op in graph.ops:
+        env[op.output.id] = OPS[op.kind].reference(op, *(env[t.id] for t in op.inputs))
+    return env[graph.output.id]
