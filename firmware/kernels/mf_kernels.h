@@ -25,4 +25,53 @@ mf_status mf_dot_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t *out);
 /* *out = sum(a[i] * b[i]) in fp16 arithmetic; the summation order depends on the variant. */
 mf_status mf_dot_f16(const mf_f16 *a, const mf_f16 *b, int32_t n, mf_f16 *out);
 
+/* ---- int8 kernels, TFLite int8 arithmetic, NHWC, batch 1 -----------------------------------
+ * Parameters are computed on the host (toolchain/mcuforge/integer/ops) and emitted as const
+ * structs. */
+
+typedef struct {
+    int32_t input_offset, output_offset; /* -input zero point, output zero point */
+    int32_t act_min, act_max;            /* fused activation range */
+    int16_t in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
+    int16_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int16_t depth_multiplier;            /* depthwise only */
+    const int8_t *weights;               /* conv: O x KH x KW x I; depthwise: KH x KW x (C*M) */
+    const int32_t *bias;                 /* per output channel */
+    const int32_t *multiplier, *shift;   /* per output channel requantization */
+} mf_conv_params_s8;
+
+mf_status mf_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);
+mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);
+
+typedef struct {
+    int32_t input_offset, filter_offset, output_offset, act_min, act_max;
+    int32_t rows, depth, units;
+    const int8_t *weights; /* units x depth */
+    const int32_t *bias, *multiplier, *shift; /* per unit */
+} mf_fc_params_s8;
+
+mf_status mf_fully_connected_s8(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out);
+
+typedef struct {
+    int16_t in_h, in_w, channels, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+    int32_t act_min, act_max;
+} mf_pool_params_s8;
+
+mf_status mf_avg_pool2d_s8(const mf_pool_params_s8 *p, const int8_t *in, int8_t *out);
+
+typedef struct {
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift, left_shift, act_min, act_max, size;
+} mf_add_params_s8;
+
+mf_status mf_add_s8(const mf_add_params_s8 *p, const int8_t *a, const int8_t *b, int8_t *out);
+
+typedef struct {
+    int32_t rows, depth, input_multiplier, input_left_shift, diff_min;
+} mf_softmax_params_s8;
+
+/* Output scale 1/256, zero point -128 (TFLite's int8 softmax). */
+mf_status mf_softmax_s8(const mf_softmax_params_s8 *p, const int8_t *in, int8_t *out);
+
 #endif

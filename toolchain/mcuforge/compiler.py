@@ -149,8 +149,8 @@ class ModelRun:
 
 def _inputs_header(inputs: np.ndarray, dtype: str) -> str:
     words = inputs.astype(dtype).reshape(len(inputs), -1)
-    view = words.view(np.uint32 if words.dtype.itemsize == 4 else np.uint16)
-    ctype = "uint32_t" if words.dtype.itemsize == 4 else "uint16_t"
+    view = words.view({4: np.uint32, 2: np.uint16, 1: np.uint8}[words.dtype.itemsize])
+    ctype = {4: "uint32_t", 2: "uint16_t", 1: "uint8_t"}[words.dtype.itemsize]
     rows = []
     for row in view:
         rows.append("{" + ",".join(f"0x{int(w):x}" for w in row) + "}")

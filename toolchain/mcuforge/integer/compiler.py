@@ -1,0 +1,110 @@
+"""The integer compiler driver: QGraph -> memory plan -> C library; and the integer run:
+built for a target, run in QEMU on int8 inputs, compared with the integer host reference."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..build import Program
+from ..codegen.planner import Buffer, MemoryPlan, plan_greedy_by_size
+from ..errors import DoesNotFit
+from ..sim import run_program
+from ..target import Target
+from .emit import KERNELS, emit_int8, storage
+from .graph import QGraph
+from .tflite_int8 import run_reference
+
+
+@dataclass
+class CompiledInt8:
+    name: str
+    target: Target
+    out_dir: Path
+    graph: QGraph = field(repr=False)
+    plan: MemoryPlan = field(repr=False)
+    sources: list[Path]
+    macs: int
+    weight_bytes: int
+    compile_seconds: float
+    precision: str = "int8"
+
+
+def _buffers(graph: QGraph) -> list[Buffer]:
+    out_root = storage(graph, graph.output).id
+    layers = [op for op in graph.ops if op.kind in KERNELS]
+    first, last = {}, {}
+    for n, op in enumerate(layers):
+        for t in op.inputs:
+            last[storage(graph, t).id] = n
+        root = storage(graph, op.output).id
+        first.setdefault(root, n)
+    return [Buffer(f"t{tid}", graph.tensors_by_id[tid].nbytes, first[tid], last.get(tid, first[tid]))
+            for tid in first if tid not in (out_root, graph.input.id)]
+
+
+def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) -> CompiledInt8:
+    start = time.perf_counter()
+    out = Path(out_dir)
+    if graph.input.shape[:1] != (1,):
+        raise DoesNotFit(f"{name}: batch {graph.input.shape[0]}; microcontroller code runs batch 1",
+                         region="RAM", overflow=0)
+    graph.tensors_by_id = {t.id: t for t in graph.tensors}
+    weight_bytes = sum(op.params[k].nbytes for op in graph.ops for k in ("weights", "bias", "multiplier", "shift")
+                       if k in op.params)
+    if weight_bytes > target.memory.flash.length:
+        raise DoesNotFit(f"{name}: the weights take {weight_bytes:,} B, more than the "
+                         f"{target.memory.flash.length:,} B of flash of {target.name}",
+                         region="FLASH", overflow=weight_bytes - target.memory.flash.length)
+    layers = [op for op in graph.ops if op.kind in KERNELS]
+    plan = plan_greedy_by_size(_buffers(graph), len(layers))
+    sources = emit_int8(graph, plan, target, out, name)
+    (out / "plan.txt").write_text(plan.render_ascii() + "\n")
+    (out / "compile.json").write_text(json.dumps({
+        "model": name, "target": target.name, "precision": "int8", "macs": graph.macs(),
+        "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size, "naive_bytes": plan.naive_size,
+        "layers": [op.kind for op in layers]}, indent=2) + "\n")
+    return CompiledInt8(name, target, out, graph, plan, sources, graph.macs(), weight_bytes,
+                        time.perf_counter() - start)
+
+
+@dataclass
+class Int8Run:
+    outputs: np.ndarray  # int8, (N, *output shape), from the target
+    reference: np.ndarray  # int8, the integer host reference on the same inputs
+    insns_per_inference: list[int]
+    layer_insns: list[int] | None
+    program: Program = field(repr=False)
+    stack_used: int
+
+    @property
+    def mismatches(self) -> int:
+        """Inputs whose output differs from the host reference in any element."""
+        n = len(self.outputs)
+        return int(np.sum(np.any(self.outputs.reshape(n, -1) != self.reference.reshape(n, -1), axis=1)))
+
+
+def random_int8_inputs(graph: QGraph, n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(-128, 128, (n, *graph.input.shape), dtype=np.int8)
+
+
+def run_int8(compiled: CompiledInt8, inputs: np.ndarray, work: Path, profile: bool = False,
+             timeout: float = 600) -> Int8Run:
+    from ..compiler import build_model_program
+
+    program = build_model_program(compiled, inputs, work)
+    result = run_program(program, timeout=timeout).check()
+    shape = compiled.graph.output.shape
+    outputs = np.stack([np.array([int(w, 16) for w in result.records[f"y{n}"].split(",")], np.uint8)
+                        .view(np.int8).reshape(shape) for n in range(len(inputs))])
+    reference = np.stack([run_reference(compiled.graph, x) for x in inputs])
+    layers = None
+    if profile:
+        prof = run_program(build_model_program(compiled, inputs[:1], work, profile=True), timeout=timeout).check()
+        layers = [r[1] for r in prof.counts.regions]
+    return Int8Run(outputs, reference, [r[1] for r in result.counts.regions], layers, program,
+                   result.stack_used or 0)
