@@ -135,3 +135,18 @@ def test_model_errors_are_messages(tmp_path):
     assert proc.returncode == 2
     assert "make() raised RuntimeError: boom (at bad.py:2 in make)" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_run_int8_tflite_checked_against_tflite_micro(tmp_path):
+    from .conftest import mlperf
+
+    path = mlperf("ad01_int8.tflite")
+    proc = mcuforge("run", str(path), "-t", "qemu-rv32imafc-zfh", "-n", "3", "--check", "tflite-micro",
+                    "-o", str(tmp_path / "ad"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    assert figures["precision"] == "int8" and figures["inputs"] == 3
+    assert figures["mismatches_vs_reference"] == 0 and figures["mismatches_vs_tflite_micro"] == 0
+    assert figures["macs"] == 264192 and len(figures["layers"]) == 10
+    proc = mcuforge("run", str(path), "--precision", "fp32")
+    assert proc.returncode == 2 and "is an int8 model" in proc.stderr

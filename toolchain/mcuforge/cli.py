@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Callable, List, Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -235,24 +236,35 @@ def _default_out(model_name: str, target: str, precision: str) -> Path:
 def compile(  # noqa: A001 (the command's name)
     model: str = typer.Argument(..., help="file.py:factory, file.pt2, file.onnx or file.tflite"),
     target: str = typer.Option(DEFAULT_TARGET, "--target", "-t"),
-    precision: str = typer.Option("fp32", "--precision", "-p", help="fp32 or fp16"),
+    precision: str = typer.Option("auto", "--precision", "-p",
+                                  help="fp32, fp16 or int8; auto: int8 for int8 .tflite files, else fp32"),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default out/MODEL-TARGET-PRECISION)"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
-    """Compile a model to a standalone C library: model.h, model.c, weights.c, kernels.c."""
+    """Compile a model to a standalone C library: model.h, model.c, weights.c and the kernels."""
     from .compiler import compile_model
 
     def body() -> None:
+        if _precision(model, precision) == "int8":
+            c = _compile_int8(model, target, out_dir)
+            info = json.loads((c.out_dir / "compile.json").read_text())
+            if json_out:
+                _print_json({**info, "compile_seconds": c.compile_seconds})
+            else:
+                out.print(f"compiled {c.name} for {c.target.name} (int8) into {c.out_dir}/: {len(info['layers'])} "
+                          f"kernels, {c.macs:,} MACs, weights {c.weight_bytes:,} B, arena {c.plan.arena_size:,} B")
+            return
         m, t = _load(model, target)
-        out_path = out_dir or _default_out(m.name, t.name, precision)
-        c = compile_model(m, t, precision, out_path)
+        precision_ = _precision(model, precision)
+        out_path = out_dir or _default_out(m.name, t.name, precision_)
+        c = compile_model(m, t, precision_, out_path)
         info = json.loads((out_path / "compile.json").read_text())
         info["compile_seconds"] = c.compile_seconds
         info["files"] = [str(p) for p in (c.files.model_h, *c.files.sources, c.files.abi_h)]
         if json_out:
             _print_json(info)
             return
-        out.print(f"compiled {m.name} for {t.name} ({precision}) into {out_path}/ in {c.compile_seconds:.1f} s")
+        out.print(f"compiled {m.name} for {t.name} ({precision_}) into {out_path}/ in {c.compile_seconds:.1f} s")
         out.print(f"  {len(c.graph.steps)} kernels, {c.macs:,} MACs, weights {c.weight_bytes:,} B, "
                   f"arena {c.plan.arena_size:,} B (naive sum {c.plan.naive_size:,} B); memory plan: {out_path}/plan.txt")
 
@@ -263,8 +275,11 @@ def compile(  # noqa: A001 (the command's name)
 def run(
     model: str = typer.Argument(..., help="file.py:factory, file.pt2, file.onnx or file.tflite"),
     target: str = typer.Option(DEFAULT_TARGET, "--target", "-t"),
-    precision: str = typer.Option("fp32", "--precision", "-p", help="fp32 or fp16"),
+    precision: str = typer.Option("auto", "--precision", "-p",
+                                  help="fp32, fp16 or int8; auto: int8 for int8 .tflite files, else fp32"),
     inputs: int = typer.Option(3, "--inputs", "-n", help="random inputs to check (seeded)"),
+    check: Optional[str] = typer.Option(None, "--check", help="tflite-micro: also compare int8 outputs "
+                                        "bit for bit with TFLite Micro's interpreter"),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o"),
     profile: bool = typer.Option(True, "--profile/--no-profile", help="per-layer instruction counts"),
     timeout: float = typer.Option(600.0, "--timeout", help="seconds per simulator run"),
@@ -276,7 +291,16 @@ def run(
     from .compiler import TOLERANCE, compile_model, random_inputs, run_model
     from .report.figures import layer_table, run_figures, summary_table
 
+    precision_arg = precision
+
     def body() -> int:
+        if check not in (None, "tflite-micro"):
+            raise McuforgeError(f"unknown --check {check!r}", hint="the one oracle today: --check tflite-micro")
+        precision = _precision(model, precision_arg)
+        if precision == "int8":
+            return _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out)
+        if check:
+            raise McuforgeError("--check tflite-micro compares int8 models; this is a float model")
         m, t = _load(model, target)
         out_path = out_dir or _default_out(m.name, t.name, precision)
         c = compile_model(m, t, precision, out_path)
@@ -295,6 +319,56 @@ def run(
         return 0
 
     _guard(body)
+
+
+def _precision(model: str, precision: str) -> str:
+    from .integer.tflm import is_int8_tflite
+
+    int8_file = model.lower().endswith(".tflite") and Path(model).is_file() and is_int8_tflite(Path(model))
+    if precision == "auto":
+        return "int8" if int8_file else "fp32"
+    if precision == "int8" and not int8_file:
+        raise McuforgeError(f"{model}: --precision int8 needs a quantized model",
+                            hint="the integer path reads int8 .tflite files (Brevitas-quantized PyTorch models: coming)")
+    if precision != "int8" and int8_file:
+        raise McuforgeError(f"{model} is an int8 model; it compiles with --precision int8 (the default)")
+    return precision
+
+
+def _compile_int8(model: str, target: str, out_dir: Optional[Path]):
+    from .integer.compiler import compile_int8
+    from .integer.tflite_int8 import read_int8_tflite
+
+    t = load_target(target)
+    name = Path(model).stem
+    return compile_int8(read_int8_tflite(Path(model)), name, t, out_dir or _default_out(name, t.name, "int8"))
+
+
+def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out) -> int:
+    from .integer.compiler import random_int8_inputs, run_int8
+    from .integer.tflm import tflm_outputs
+    from .report.figures import int8_figures, int8_summary_table, layer_table
+
+    c = _compile_int8(model, target, out_dir)
+    xs = random_int8_inputs(c.graph, inputs)
+    r = run_int8(c, xs, c.out_dir / "build", profile=profile, timeout=timeout)
+    tflm = None
+    if check == "tflite-micro":
+        want = tflm_outputs(Path(model), xs).reshape(r.outputs.shape)
+        tflm = int(np.sum(np.any(r.outputs.reshape(len(xs), -1) != want.reshape(len(xs), -1), axis=1)))
+    figures = int8_figures(c, r, tflm)
+    (c.out_dir / "run.json").write_text(json.dumps(figures, indent=2) + "\n")
+    if json_out:
+        _print_json(figures)
+    else:
+        out.print(int8_summary_table(figures))
+        if profile:
+            out.print(layer_table(figures))
+    if r.mismatches or tflm:
+        err.print(f"[bold red]mismatch:[/] {r.mismatches} inputs differ from the integer reference"
+                  + (f", {tflm} from TFLite Micro" if tflm else ""))
+        return 1
+    return 0
 
 
 @app.command()

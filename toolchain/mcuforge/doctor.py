@@ -17,7 +17,7 @@ from .target import all_targets
 FIX_SETUP = "run `make setup`"
 # Python packages pinned in pyproject.toml that the toolchain cannot work without.
 PINNED = {"torch": "2.13.0", "apache-tvm": "0.27.0.post1", "apache-tvm-ffi": "0.1.15.post2"}
-PACKAGES = ("brevitas", "numpy", "typer", "rich", "onnx", "onnxruntime", "tflite", "ai-edge-litert", "matplotlib")
+PACKAGES = ("brevitas", "numpy", "typer", "rich", "onnx", "onnxruntime", "tflite", "ai-edge-litert", "matplotlib", "tflite-micro")
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,50 @@ def layer_table(f: dict) -> Table:
         t.add_row(str(i), layer["kernel"], "—" if n is None else f"{n:,}",
                   "—" if n is None else f"{100 * n / total:.1f} %")
     return t
+
+
+def int8_figures(compiled, run, tflm_mismatches: int | None) -> dict:
+    sizes = run.program.sizes
+    per_inf = max(run.insns_per_inference)
+    return {
+        "model": compiled.name, "target": compiled.target.name, "precision": "int8",
+        "inputs": len(run.outputs), "mismatches_vs_reference": run.mismatches,
+        "mismatches_vs_tflite_micro": tflm_mismatches,
+        "insns_per_inference": per_inf, "insns_each": run.insns_per_inference,
+        "macs": compiled.macs, "mac_per_insn": compiled.macs / per_inf,
+        "peak_mac_per_insn": compiled.target.peak("int8"),
+        "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
+        "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
+        "naive": compiled.plan.naive_size, "stack_used": run.stack_used,
+        "layers": [{"kernel": op.kind, "insns": n} for op, n in
+                   zip([op for op in compiled.graph.ops if op.kind != "reshape"],
+                       run.layer_insns or [None] * len(compiled.graph.ops))],
+        "compile_seconds": compiled.compile_seconds,
+        "plan": [{"buffer": p.buffer.name, "offset": p.offset, "size": p.buffer.size,
+                  "first": p.buffer.first, "last": p.buffer.last} for p in compiled.plan.placements],
+    }
+
+
+def int8_summary_table(f: dict) -> Table:
+    t = Table(title=f"{f['model']} on {f['target']} (int8, {f['inputs']} inputs)")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    n = f["inputs"]
+
+    def exact(mismatches):
+        if mismatches is None:
+            return "not checked (--check tflite-micro)"
+        color = "green" if mismatches == 0 else "red"
+        return f"[{color}]{n - mismatches} of {n} bit-identical[/]"
+
+    t.add_row("vs integer host reference", exact(f["mismatches_vs_reference"]))
+    t.add_row("vs TFLite Micro", exact(f["mismatches_vs_tflite_micro"]))
+    t.add_row("instructions / inference", f"{f['insns_per_inference']:,}")
+    t.add_row("MACs / inference", f"{f['macs']:,}")
+    peak = f["peak_mac_per_insn"]
+    t.add_row("MAC / instruction", f"{f['mac_per_insn']:.3f} ({100 * f['mac_per_insn'] / peak:.1f} % of peak {peak:g})")
+    t.add_row("flash (text + rodata + data)", f"{f['flash']:,} B (weights {f['weights']:,} B)")
+    t.add_row("RAM (data + bss + stack used)", f"{f['ram']:,} B")
+    t.add_row("  arena (planned / naive sum)", f"{f['arena']:,} / {f['naive']:,} B")
+    t.add_row("  stack used", f"{f['stack_used']:,} B")
+    return t
