@@ -7,7 +7,9 @@
 2. isa: int8 and fp16 dot products with each target's ISA kernels.
 
 Figures are instruction counts from QEMU, deterministic, never time (compile time excepted).
-Usage: python bench/run.py [models|isa]...
+2b. int8: the MLPerf Tiny int8 models x every target, with the fp32/int8 ratios of instructions
+   and flash against their float versions measured in the same run.
+Usage: python bench/run.py [models|int8|isa]...
 """
 
 from __future__ import annotations
@@ -48,6 +50,44 @@ def models_table() -> list[str]:
     return failed
 
 
+INT8 = {"kws_ref_model.tflite": "kws_ref_model_float32.tflite", "pretrainedResnet_quant.tflite": "pretrainedResnet.tflite",
+        "ad01_int8.tflite": None}
+
+
+def int8_table() -> list[str]:
+    """The MLPerf Tiny int8 models, checked against the integer reference, beside their float
+    versions compiled for the same target in the same run."""
+    from mcuforge.compiler import compile_model, random_inputs, run_model
+    from mcuforge.frontend import load_model
+    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+    from mcuforge.integer.tflite_int8 import read_int8_tflite
+    from mcuforge.target import all_targets
+
+    print("| model | target | instructions | MAC/instr | of peak | flash B | RAM B | arena B | fp32/int8 instr | fp32/int8 flash |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    failed = []
+    for name, float_name in INT8.items():
+        graph = read_int8_tflite(MLPERF / name)
+        float_model = load_model(str(MLPERF / float_name)) if float_name else None
+        for target in all_targets():
+            with tempfile.TemporaryDirectory() as tmp:
+                c = compile_int8(graph, Path(name).stem, target, Path(tmp) / "out")
+                r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
+                ratio = "| — | — |"
+                if float_model is not None:
+                    cf = compile_model(float_model, target, "fp32", Path(tmp) / "fout")
+                    rf = run_model(cf, float_model, random_inputs(float_model, 1), Path(tmp) / "fwork", profile=False)
+                    ratio = (f"| {rf.insns_per_inference[0] / r.insns_per_inference[0]:.2f} "
+                             f"| {rf.program.sizes.flash / r.program.sizes.flash:.2f} |")
+            if r.mismatches:
+                failed.append(f"{name} {target.name}: differs from the integer reference")
+            insns, sizes = r.insns_per_inference[0], r.program.sizes
+            mpi = c.macs / insns
+            print(f"| {Path(name).stem} | {target.name} | {insns:,} | {mpi:.3f} | {100 * mpi / target.peak('int8'):.1f} % "
+                  f"| {sizes.flash:,} | {sizes.data + sizes.bss + r.stack_used:,} | {c.plan.arena_size:,} {ratio}", flush=True)
+    return failed
+
+
 def isa_table() -> list[str]:
     from mcuforge.dotbench import run_dot
     from mcuforge.target import all_targets
@@ -70,7 +110,7 @@ def isa_table() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    tables = {"models": models_table, "isa": isa_table}
+    tables = {"models": models_table, "int8": int8_table, "isa": isa_table}
     failed = []
     for name in argv or list(tables):
         print(f"\n### {name}\n")
