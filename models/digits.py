@@ -27,3 +27,11 @@ def loader(batch_size: int = 32):
     xtr, ytr, _, _ = data()
     return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=batch_size,
                                        shuffle=True, generator=torch.Generator().manual_seed(0))
+
+
+def batches(split: str):
+    """For `mcuforge quantize --data models/digits.py:batches`: (x, y) batches of a split."""
+    if split == "train":
+        return loader()
+    _, _, xte, yte = data()
+    return [(xte, yte)]

@@ -150,3 +150,18 @@ def test_run_int8_tflite_checked_against_tflite_micro(tmp_path):
     assert figures["macs"] == 264192 and len(figures["layers"]) == 10
     proc = mcuforge("run", str(path), "--precision", "fp32")
     assert proc.returncode == 2 and "is an int8 model" in proc.stderr
+
+
+def test_quantize_digits_then_compile(tmp_path):
+    mfq = tmp_path / "digits.mfq"
+    proc = mcuforge("quantize", "models/digits.py:make", "--data", "models/digits.py:batches", "--float-epochs", "30",
+                    "--qat-epochs", "5", "-t", "qemu-cortex-m7", "-o", str(mfq), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    stages = {s["name"]: s for s in report["stages"]}
+    assert report["test_samples"] == 360 and report["on_target_mismatches"] == 0
+    assert stages["fake-quant (Brevitas)"]["accuracy"] >= stages["float"]["accuracy"] - 0.01
+    assert stages["on target"]["accuracy"] == stages["integer host reference"]["accuracy"]
+    proc = mcuforge("compile", str(mfq), "-t", "qemu-rv32imac", "-o", str(tmp_path / "c"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["precision"] == "int8" and (tmp_path / "c" / "mf_fully_connected_s8.c").is_file()

@@ -324,7 +324,8 @@ def run(
 def _precision(model: str, precision: str) -> str:
     from .integer.tflm import is_int8_tflite
 
-    int8_file = model.lower().endswith(".tflite") and Path(model).is_file() and is_int8_tflite(Path(model))
+    int8_file = (model.lower().endswith(".mfq") or
+                 (model.lower().endswith(".tflite") and Path(model).is_file() and is_int8_tflite(Path(model))))
     if precision == "auto":
         return "int8" if int8_file else "fp32"
     if precision == "int8" and not int8_file:
@@ -337,11 +338,15 @@ def _precision(model: str, precision: str) -> str:
 
 def _compile_int8(model: str, target: str, out_dir: Optional[Path]):
     from .integer.compiler import compile_int8
+    from .integer.serialize import load_qgraph
     from .integer.tflite_int8 import read_int8_tflite
 
     t = load_target(target)
     name = Path(model).stem
-    return compile_int8(read_int8_tflite(Path(model)), name, t, out_dir or _default_out(name, t.name, "int8"))
+    if not Path(model).is_file():
+        raise McuforgeError(f"model file not found: {model}")
+    graph = load_qgraph(Path(model)) if model.lower().endswith(".mfq") else read_int8_tflite(Path(model))
+    return compile_int8(graph, name, t, out_dir or _default_out(name, t.name, "int8"))
 
 
 def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out) -> int:
@@ -353,6 +358,8 @@ def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out)
     xs = random_int8_inputs(c.graph, inputs)
     r = run_int8(c, xs, c.out_dir / "build", profile=profile, timeout=timeout)
     tflm = None
+    if check == "tflite-micro" and not model.lower().endswith(".tflite"):
+        raise McuforgeError("--check tflite-micro needs the .tflite file itself")
     if check == "tflite-micro":
         want = tflm_outputs(Path(model), xs).reshape(r.outputs.shape)
         tflm = int(np.sum(np.any(r.outputs.reshape(len(xs), -1) != want.reshape(len(xs), -1), axis=1)))
@@ -369,6 +376,55 @@ def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out)
                   + (f", {tflm} from TFLite Micro" if tflm else ""))
         return 1
     return 0
+
+
+@app.command()
+def quantize(
+    model: str = typer.Argument(..., help="file.py:factory returning (nn.Sequential, example input)"),
+    recipe: str = typer.Option("int8", "--recipe", help="quantization preset: int8"),
+    data: str = typer.Option(..., "--data", help="file.py:function; function('train'|'test') yields (x, y) batches"),
+    qat_epochs: int = typer.Option(5, "--qat-epochs", help="quantization-aware training epochs"),
+    ptq: bool = typer.Option(False, "--ptq", help="post-training calibration instead of QAT"),
+    float_epochs: int = typer.Option(0, "--float-epochs", help="train the float model first (untrained factories)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="the quantized model (default MODEL.mfq)"),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="also run the test split on this target"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
+    report: float vs fake-quant vs integer host reference (vs on-target) on the test split."""
+    from .integer.serialize import save_qgraph
+    from .quant.quantize import drift, int8_inputs, quantize as run_quantize, stages_as_dicts
+
+    def body() -> int:
+        float_model, quantized, graph, (x, y) = run_quantize(model, recipe, data, qat_epochs, ptq, float_epochs)
+        path = out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name
+        save_qgraph(graph, Path(path))
+        target_outputs, mismatches = None, None
+        if target:
+            from .integer.compiler import compile_int8, run_int8
+
+            c = compile_int8(graph, Path(path).stem, load_target(target), Path("out") / f"{Path(path).stem}-{target}-int8")
+            r = run_int8(c, int8_inputs(quantized, x, graph), c.out_dir / "build")
+            target_outputs, mismatches = r.outputs, r.mismatches
+        stages = drift(float_model, quantized, graph, x, y, target_outputs)
+        if json_out:
+            _print_json({"model": str(path), "recipe": recipe, "test_samples": len(x), "stages": stages_as_dicts(stages),
+                         "on_target_mismatches": mismatches})
+        else:
+            table = Table(title=f"drift on the test split ({len(x)} samples), recipe {recipe}")
+            for col in ("stage", "accuracy", "top-1 agreement with float", "max |Δ| vs float"):
+                table.add_column(col, justify="right" if col != "stage" else "left")
+            for s in stages:
+                table.add_row(s.name, "—" if s.accuracy is None else f"{100 * s.accuracy:.2f} %",
+                              f"{100 * s.top1_agreement_with_float:.2f} %", f"{s.max_abs_difference_from_float:.4g}")
+            out.print(table)
+            if mismatches is not None:
+                out.print(f"on target {target}: {len(x) - mismatches} of {len(x)} outputs bit-identical to the "
+                          "integer host reference")
+            out.print(f"saved {path}; compile it with: mcuforge compile {path} --target TARGET")
+        return 1 if mismatches else 0
+
+    _guard(body)
 
 
 @app.command()

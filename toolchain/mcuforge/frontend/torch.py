@@ -28,14 +28,18 @@ def _user_frame(exc: BaseException, path: Path) -> str:
 
 
 def load_factory(path: Path, factory: str) -> ImportedModel:
-    import torch
+    model, example = call_factory(path, factory)
+    return from_torch(model.eval(), example, name=f"{path.stem}.{factory}", source=f"{path}:{factory}")
 
-    name = f"mcuforge_model_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
+
+def import_user_function(path: Path, name: str):
+    """A function from the user's Python file, imported as `python file.py` would."""
+    module_name = f"mcuforge_model_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ModelError(f"{path}: not a Python file that can be imported")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[module_name] = module
     sys.path.insert(0, str(path.resolve().parent))  # as `python file.py` would: siblings import
     try:
         spec.loader.exec_module(module)
@@ -43,10 +47,19 @@ def load_factory(path: Path, factory: str) -> ImportedModel:
         raise ModelError(f"{path}: importing it raised {type(exc).__name__}: {exc}{_user_frame(exc, path)}") from None
     finally:
         sys.path.remove(str(path.resolve().parent))
-    fn = getattr(module, factory, None)
+    fn = getattr(module, name, None)
     if not callable(fn):
-        known = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_") and v.__module__ == name]
-        raise ModelError(f"{path}: no function {factory!r}", hint=f"functions in the file: {', '.join(known) or 'none'}")
+        known = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
+                 and getattr(v, "__module__", None) == module_name]
+        raise ModelError(f"{path}: no function {name!r}", hint=f"functions in the file: {', '.join(known) or 'none'}")
+    return fn
+
+
+def call_factory(path: Path, factory: str):
+    """(nn.Module in eval mode, example input) from a factory in the user's file."""
+    import torch
+
+    fn = import_user_function(path, factory)
     try:
         result = fn()
     except Exception as exc:
@@ -55,8 +68,7 @@ def load_factory(path: Path, factory: str) -> ImportedModel:
             and isinstance(result[1], torch.Tensor)):
         raise ModelError(f"{path}:{factory}() must return (torch.nn.Module, example_input_tensor), "
                          f"got {type(result).__name__}")
-    model, example = result
-    return from_torch(model.eval(), example, name=f"{path.stem}.{factory}", source=f"{path}:{factory}")
+    return result[0].eval(), result[1]
 
 
 def load_exported(path: Path) -> ImportedModel:

@@ -1,0 +1,89 @@
+"""`mcuforge quantize`: a float PyTorch model -> Brevitas QAT (or PTQ) with a preset -> the
+integer graph (.mfq), and the drift report on the test split: float model vs fake-quant model vs
+integer host reference (vs on-target output when a target is given)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import ModelError
+from ..frontend.torch import call_factory, import_user_function
+from ..integer.graph import QGraph
+from ..integer.tflite_int8 import run_reference
+from .export import export_sequential
+from .presets import PRESETS
+from .qat import calibrate, dequantized, quantize_sequential, train
+
+
+@dataclass
+class Stage:
+    name: str
+    accuracy: float | None
+    top1_agreement_with_float: float
+    max_abs_difference_from_float: float
+
+
+def _batches(fn, split: str, spec: str):
+    try:
+        batches = list(fn(split))
+    except Exception as exc:
+        raise ModelError(f"{spec}({split!r}) raised {type(exc).__name__}: {exc}") from None
+    if not batches or not all(isinstance(b, (tuple, list)) and len(b) == 2 for b in batches):
+        raise ModelError(f"{spec}({split!r}) must yield (inputs, labels) batches")
+    return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
+
+
+def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq: bool, float_epochs: int = 0):
+    if recipe not in PRESETS:
+        raise ModelError(f"unknown recipe {recipe!r}", hint=f"recipes: {', '.join(PRESETS)}")
+    if ".py:" not in model_spec or ".py:" not in data_spec:
+        raise ModelError("quantize takes file.py:factory and --data file.py:function")
+    path, factory = model_spec.rsplit(":", 1)
+    float_model, example = call_factory(Path(path), factory)
+    dpath, dname = data_spec.rsplit(":", 1)
+    data_fn = import_user_function(Path(dpath), dname)
+    train_loader = data_fn("train")
+    if float_epochs:
+        train(float_model, train_loader, float_epochs)
+    quantized = quantize_sequential(float_model, PRESETS[recipe])
+    if ptq:
+        calibrate(quantized, train_loader)
+    else:
+        train(quantized, train_loader, qat_epochs, lr=5e-4)
+    graph = export_sequential(quantized, example)
+    return float_model, quantized, graph, _batches(data_fn, "test", data_spec)
+
+
+def int8_inputs(quantized, x: torch.Tensor, graph: QGraph) -> np.ndarray:
+    """The model's input quantizer applied on the host: TFLite int8 inputs for the integer code."""
+    with torch.no_grad():
+        q = quantized[0](x)
+    ints = q.int().numpy().astype(np.int64)
+    if not bool(q.signed):
+        ints = ints - 128
+    return ints.astype(np.int8).reshape(len(x), *graph.input.shape)
+
+
+def drift(float_model, quantized, graph: QGraph, x: torch.Tensor, y: torch.Tensor | None,
+          target_outputs: np.ndarray | None = None) -> list[Stage]:
+    with torch.no_grad():
+        f = float_model(x).numpy()
+        q = dequantized(quantized(x)).numpy()
+    inputs = int8_inputs(quantized, x, graph)
+    ints = np.stack([run_reference(graph, xi) for xi in inputs]).reshape(len(x), -1).astype(np.int64)
+    scale, zp = graph.output.s(), graph.output.zp()
+    stages = [("float", f), ("fake-quant (Brevitas)", q), ("integer host reference", (ints - zp) * scale)]
+    if target_outputs is not None:
+        stages.append(("on target", (target_outputs.reshape(len(x), -1).astype(np.int64) - zp) * scale))
+    top_f = f.argmax(1)
+    return [Stage(name, float(np.mean(v.argmax(1) == y.numpy())) if y is not None else None,
+                  float(np.mean(v.argmax(1) == top_f)), float(np.max(np.abs(v - f))))
+            for name, v in stages]
+
+
+def stages_as_dicts(stages: list[Stage]) -> list[dict]:
+    return [asdict(s) for s in stages]
