@@ -51,6 +51,10 @@ typedef struct {
 } mf_fc_params_s8;
 
 mf_status mf_fully_connected_s8(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out);
+/* The same with packed weights (p->weights points to the packed bytes, rows byte-aligned):
+ * int4 two per byte, low nibble first; binary +-1 eight per byte, bit set = +1, LSB first. */
+mf_status mf_fully_connected_s4(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out);
+mf_status mf_fully_connected_b1(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out);
 
 typedef struct {
     int16_t in_h, in_w, channels, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_h, pad_w;

@@ -27,13 +27,20 @@ def digits():
         sys.path.pop(0)
     float_model, _ = module.make()
     train(float_model, module.loader(), epochs=30)
-    quantized = train(quantize_sequential(float_model, PRESETS["int8"]), module.loader(), epochs=5, lr=5e-4)
+    quantized = {name: train(quantize_sequential(float_model, PRESETS[name]), module.loader(), epochs=5, lr=5e-4)
+                 for name in ("int8", "w4a8", "binary")}
     _, _, xte, yte = module.data()
     return float_model, quantized, xte, yte
 
 
+def _int8_inputs(quantized, xte):
+    with torch.no_grad():  # the input quantizer's integers, uint8 -> int8
+        return (quantized[0](xte).int().numpy().astype(np.int64) - 128).astype(np.int8).reshape(len(xte), 1, 64)
+
+
 def test_int8_qat_keeps_accuracy_and_is_exact_on_target(digits, target, tmp_path):
     float_model, quantized, xte, yte = digits
+    quantized = quantized["int8"]
     float_acc, qat_acc = accuracy(float_model, xte, yte), accuracy(quantized, xte, yte)
     assert float_acc > 0.9
     assert qat_acc >= float_acc - 0.01, (float_acc, qat_acc)
@@ -52,3 +59,21 @@ def test_int8_qat_keeps_accuracy_and_is_exact_on_target(digits, target, tmp_path
     assert len(run.outputs) == len(xte) == 360
     assert run.mismatches == 0
     assert np.array_equal(run.outputs.reshape(len(xte), -1), reference)
+
+
+@pytest.mark.parametrize("preset,shrink", [("w4a8", 2), ("binary", 8)])
+@pytest.mark.parametrize("name", ["qemu-cortex-m4", "qemu-rv32-zve32f-zvfh"])
+def test_sub_8_bit_weights_are_packed_and_exact(digits, preset, shrink, name, tmp_path):
+    from mcuforge.target import load_target
+
+    _, quantized, xte, _ = digits
+    graph = export_sequential(quantized[preset], xte[:1])
+    assert {op.params["weight_bits"] for op in graph.ops if op.kind == "fully_connected"} == {PRESETS[preset].weight_bits}
+    inputs = _int8_inputs(quantized[preset], xte)
+    compiled = compile_int8(graph, f"digits_{preset}", load_target(name), tmp_path / "out")
+    int8 = compile_int8(export_sequential(quantized["int8"], xte[:1]), "digits_int8", load_target(name), tmp_path / "o8")
+    assert int8.weight_bytes == shrink * compiled.weight_bytes  # 6464 B -> 3232 B (int4), 808 B (binary)
+    run = run_int8(compiled, inputs, tmp_path / "work")
+    reference = np.stack([run_reference(graph, x) for x in inputs])
+    assert run.mismatches == 0 and np.array_equal(run.outputs, reference)
+    assert f"mf_fully_connected_{'s4' if preset == 'w4a8' else 'b1'}" in run.program.info.symbols

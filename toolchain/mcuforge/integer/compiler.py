@@ -15,7 +15,7 @@ from ..codegen.planner import Buffer, MemoryPlan, plan_greedy_by_size
 from ..errors import DoesNotFit
 from ..sim import run_program
 from ..target import Target
-from .emit import KERNELS, emit_int8, storage
+from .emit import KERNELS, emit_int8, storage, stored_weights
 from .graph import QGraph
 from .tflite_int8 import run_reference
 
@@ -29,7 +29,7 @@ class CompiledInt8:
     plan: MemoryPlan = field(repr=False)
     sources: list[Path]
     macs: int
-    weight_bytes: int
+    weight_bytes: int  # the weight arrays as stored in flash (packed when sub-8-bit)
     compile_seconds: float
     precision: str = "int8"
 
@@ -54,8 +54,7 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
         raise DoesNotFit(f"{name}: batch {graph.input.shape[0]}; microcontroller code runs batch 1",
                          region="RAM", overflow=0)
     graph.tensors_by_id = {t.id: t for t in graph.tensors}
-    weight_bytes = sum(op.params[k].nbytes for op in graph.ops for k in ("weights", "bias", "multiplier", "shift")
-                       if k in op.params)
+    weight_bytes = sum(stored_weights(op).nbytes for op in graph.ops if "weights" in op.params)
     if weight_bytes > target.memory.flash.length:
         raise DoesNotFit(f"{name}: the weights take {weight_bytes:,} B, more than the "
                          f"{target.memory.flash.length:,} B of flash of {target.name}",

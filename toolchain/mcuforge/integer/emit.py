@@ -14,6 +14,7 @@ from ..codegen.planner import MemoryPlan
 from ..paths import KERNELS_DIR
 from ..target import Target
 from .graph import QGraph, QTensor
+from .packing import pack
 
 # op kind -> (C kernel, parameter struct type)
 KERNELS = {
@@ -25,6 +26,19 @@ KERNELS = {
     "softmax": ("mf_softmax_s8", "mf_softmax_params_s8"),
 }
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h")
+PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
+
+
+def kernel_of(op) -> str:
+    """The C kernel of an op; fully connected layers with packed weights have their own."""
+    bits = op.params.get("weight_bits", 8)
+    return PACKED_FC[bits] if op.kind == "fully_connected" and bits != 8 else KERNELS[op.kind][0]
+
+
+def stored_weights(op) -> np.ndarray:
+    """The weights as they are stored in flash: int8, or packed sub-8-bit bytes."""
+    bits = op.params.get("weight_bits", 8)
+    return op.params["weights"] if bits == 8 else pack(op.params["weights"], bits)
 
 
 def storage(graph: QGraph, t: QTensor) -> QTensor:
@@ -80,7 +94,7 @@ def _struct(op, weights: dict[str, str]) -> str:
 def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: str) -> list[Path]:
     """Write the library; returns the C sources to build (model.c, weights.c, the kernels)."""
     out.mkdir(parents=True, exist_ok=True)
-    used = sorted({KERNELS[op.kind][0] for op in graph.ops if op.kind in KERNELS})
+    used = sorted({kernel_of(op) for op in graph.ops if op.kind in KERNELS})
     kernel_files = []
     for kernel in used:
         src = kernel_source(target, kernel)
@@ -103,12 +117,15 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
         refs = {}
         for key, ctype in arrays.items():
             if key in op.params:
-                data = np.ascontiguousarray(op.params[key]).astype(ctype.removesuffix("_t")).reshape(-1)
+                value = stored_weights(op) if key == "weights" else op.params[key]
+                if value.dtype == np.uint8:
+                    ctype = "uint8_t"
+                data = np.ascontiguousarray(value).astype(ctype.removesuffix("_t")).reshape(-1)
                 symbol = f"mf_{key[0]}{i}"
                 weights_c.append(f"const {ctype} {symbol}[{data.size}] __attribute__((aligned(16))) = "
                                  f"{_decimal(data)};")
                 model_c.append(f"extern const {ctype} {symbol}[];")
-                refs[key] = symbol
+                refs[key] = symbol if ctype != "uint8_t" else f"(const int8_t *){symbol}"
         struct = KERNELS[op.kind][1]
         model_c.append(f"static const {struct} mf_p{i} = {_struct(op, refs)};")
     model_c += ["", f"static int8_t mf_arena[{max(plan.arena_size, 16)}] __attribute__((aligned(16)));", "",
@@ -126,7 +143,7 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
 
     model_c += ["int mf_model_run(const mf_model_input_t *in, mf_model_output_t *out) {", "    mf_status s;"]
     for n, op in enumerate(layers):
-        kernel = KERNELS[op.kind][0]
+        kernel = kernel_of(op)
         args = ", ".join([f"&mf_p{graph.ops.index(op)}", *(where(t) for t in op.inputs), where(op.output)])
         model_c += [f"    MF_PROFILE_START();", f"    s = {kernel}({args});", "    MF_PROFILE_STOP();",
                     f"    if (s != MF_OK) return {n + 1};"]

@@ -80,7 +80,12 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
             out = new(value.shape, out_scale[0], out_zp)
             mult, shift = channel_multipliers(in_scale, w_scale, float(out_scale[0]), m.out_features)
             relu = isinstance(nxt, qnn.QuantReLU)
-            params = dict(weights=w_int, bias=bias, multiplier=mult, shift=shift, input_offset=-current.zp(),
+            bits = int(qw.bit_width)
+            if bits not in (8, 4, 1):
+                raise ModelError(f"layer {i} (QuantLinear): {bits}-bit weights; the integer backend packs "
+                                 "8-, 4- and 1-bit (binary) weights")
+            params = dict(weights=w_int, weight_bits=bits, bias=bias, multiplier=mult, shift=shift,
+                          input_offset=-current.zp(),
                           filter_offset=0, output_offset=out_zp, act_min=out_zp if relu else -128, act_max=127,
                           macs=m.in_features * m.out_features * (current.size // m.in_features))
             ops.append(QOp(i, "fully_connected", [current], out, params))

@@ -24,9 +24,11 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
     modules = list(model)
     for i, m in enumerate(modules):
         if isinstance(m, nn.Linear):
+            # a float output: the activation quantizer that follows requantizes it (Brevitas
+            # cannot describe the accumulator of sub-8-bit weights times zero-pointed inputs)
             q = qnn.QuantLinear(m.in_features, m.out_features, bias=m.bias is not None,
                                 weight_quant=preset.weight_quant, bias_quant=preset.bias_quant,
-                                return_quant_tensor=True)
+                                return_quant_tensor=False)
             q.weight.data.copy_(m.weight.data)
             if m.bias is not None:
                 q.bias.data.copy_(m.bias.data)

@@ -47,14 +47,21 @@ def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq:
     dpath, dname = data_spec.rsplit(":", 1)
     data_fn = import_user_function(Path(dpath), dname)
     train_loader = data_fn("train")
-    if float_epochs:
-        train(float_model, train_loader, float_epochs)
-    quantized = quantize_sequential(float_model, PRESETS[recipe])
-    if ptq:
-        calibrate(quantized, train_loader)
-    else:
-        train(quantized, train_loader, qat_epochs, lr=5e-4)
-    graph = export_sequential(quantized, example)
+    quantized = None
+    try:
+        if float_epochs:
+            train(float_model, train_loader, float_epochs)
+        quantized = quantize_sequential(float_model, PRESETS[recipe])
+        if ptq:
+            calibrate(quantized, train_loader)
+        else:
+            train(quantized, train_loader, qat_epochs, lr=5e-4)
+        graph = export_sequential(quantized, example)
+    except ModelError:
+        raise
+    except Exception as exc:  # Brevitas or the user's data: report, not a traceback
+        stage = "training the float model" if quantized is None else "quantization"
+        raise ModelError(f"{stage} failed: {type(exc).__name__}: {exc}") from None
     return float_model, quantized, graph, _batches(data_fn, "test", data_spec)
 
 
