@@ -42,3 +42,14 @@ def test_activations_narrower_than_8_bits():
 def test_layer_without_integer_kernel_is_named():
     with pytest.raises(ModelError, match=r"layer 1 \(Tanh\) has no integer kernel"):
         quantize_sequential(nn.Sequential(nn.Linear(4, 4), nn.Tanh()), PRESETS["int8"])
+
+
+def test_per_channel_activation_scales():
+    per_channel = ShiftedUint8ActPerTensorFloat.let(scaling_per_output_channel=True, per_channel_broadcastable_shape=(1, 8),
+                                                    scaling_stats_permute_dims=(1, 0))
+    model = nn.Sequential(qnn.QuantIdentity(act_quant=per_channel, return_quant_tensor=True),
+                          qnn.QuantLinear(8, 4), qnn.QuantReLU(return_quant_tensor=True))
+    model[0].train()
+    model[0](torch.randn(16, 8))  # collect per-channel statistics
+    with pytest.raises(ModelError, match=r"layer 0 \(QuantIdentity\): per-channel activation scales"):
+        export_sequential(model, torch.randn(1, 8))
