@@ -43,7 +43,8 @@ def _buffers(graph: QGraph) -> list[Buffer]:
             last[storage(graph, t).id] = n
         root = storage(graph, op.output).id
         first.setdefault(root, n)
-    return [Buffer(f"t{tid}", graph.tensors_by_id[tid].nbytes, first[tid], last.get(tid, first[tid]))
+    nbytes = {t.id: t.nbytes for t in graph.tensors}
+    return [Buffer(f"t{tid}", nbytes[tid], first[tid], last.get(tid, first[tid]))
             for tid in first if tid not in (out_root, graph.input.id)]
 
 
@@ -53,7 +54,6 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
     if graph.input.shape[:1] != (1,):
         raise DoesNotFit(f"{name}: batch {graph.input.shape[0]}; microcontroller code runs batch 1",
                          region="RAM", overflow=0)
-    graph.tensors_by_id = {t.id: t for t in graph.tensors}
     weight_bytes = sum(stored_weights(op).nbytes for op in graph.ops if "weights" in op.params)
     if weight_bytes > target.memory.flash.length:
         raise DoesNotFit(f"{name}: the weights take {weight_bytes:,} B, more than the "

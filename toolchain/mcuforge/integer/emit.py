@@ -136,7 +136,7 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
     def where(t: QTensor) -> str:
         root = storage(graph, t)
         if root.id == graph.input.id:
-            return "(const int8_t *)in" if t is not graph.output else "out"
+            return "in"
         if root.id == storage(graph, graph.output).id:
             return "out"
         return f"mf_arena + {plan.offset(f't{root.id}')}"
