@@ -128,8 +128,9 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
                 refs[key] = symbol if ctype != "uint8_t" else f"(const int8_t *){symbol}"
         struct = KERNELS[op.kind][1]
         model_c.append(f"static const {struct} mf_p{i} = {_struct(op, refs)};")
-    model_c += ["", f"static int8_t mf_arena[{max(plan.arena_size, 16)}] __attribute__((aligned(16)));", "",
-                "const char *const mf_model_layer_names[MF_MODEL_LAYERS] = {"]
+    if plan.arena_size:  # a single-layer model needs none
+        model_c += ["", f"static int8_t mf_arena[{plan.arena_size}] __attribute__((aligned(16)));"]
+    model_c += ["", "const char *const mf_model_layer_names[MF_MODEL_LAYERS] = {"]
     layers = [op for op in graph.ops if op.kind in KERNELS]
     model_c += [f'    "{op.kind}",' for op in layers] + ["};", ""]
 

@@ -1,0 +1,99 @@
+"""Each int8 op against TFLite Micro on random tensors, with the shapes and settings the MLPerf
+models do not reach (odd sizes, strides, dilation, VALID padding, depth multipliers,
+activations): the NumPy reference on the host, and the C kernel on a simulated core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+from mcuforge.integer.tflite_int8 import read_int8_tflite, run_reference
+from mcuforge.integer.tflm import tflm_outputs
+from mcuforge.target import load_target
+
+from .tflite_builder import INT32, OPTIONS_TYPE, T, build, options
+
+RNG = np.random.default_rng(42)
+SAME, VALID = 0, 1
+NONE, RELU, RELU6 = 0, 1, 3
+
+
+def _out_size(size, k, stride, dilation, padding):
+    if padding == SAME:
+        return -(-size // stride)
+    return -(-(size - (k - 1) * dilation) // stride)
+
+
+def _conv(depthwise: bool, h, w, c, o_or_m, kh, kw, stride, dilation, padding, act):
+    x = T((1, h, w, c), [0.05], [-3])
+    oh, ow = _out_size(h, kh, stride[0], dilation[0], padding), _out_size(w, kw, stride[1], dilation[1], padding)
+    oc = c * o_or_m if depthwise else o_or_m
+    w_scale = list(RNG.uniform(0.002, 0.02, oc))
+    wshape = (1, kh, kw, oc) if depthwise else (oc, kh, kw, c)
+    weights = T(wshape, w_scale, [0] * oc, data=RNG.integers(-127, 128, wshape).astype(np.int8), axis=3 if depthwise else 0)
+    bias = T((oc,), [0.05 * s for s in w_scale], [0] * oc, type=INT32, data=RNG.integers(-2000, 2000, oc).astype(np.int32))
+    out = T((1, oh, ow, oc), [0.08], [7])
+    fields = dict(Padding=padding, StrideW=stride[1], StrideH=stride[0], FusedActivationFunction=act,
+                  DilationWFactor=dilation[1], DilationHFactor=dilation[0])
+    if depthwise:
+        fields["DepthMultiplier"] = o_or_m
+        kind, code = "DepthwiseConv2DOptions", 4
+    else:
+        kind, code = "Conv2DOptions", 3
+    return build(code, OPTIONS_TYPE[kind], options(kind, **fields), [x, weights, bias, out], [0, 1, 2], [3], [0], [3])
+
+
+def _fully_connected(depth, units, act, per_channel):
+    x = T((1, depth), [0.04], [11])
+    w_scale = list(RNG.uniform(0.002, 0.02, units)) if per_channel else [0.01]
+    weights = T((units, depth), w_scale, [0] * len(w_scale), data=RNG.integers(-127, 128, (units, depth)).astype(np.int8))
+    bias_scale = [0.04 * s for s in w_scale] if per_channel else [0.04 * 0.01]
+    bias = T((units,), bias_scale, [0] * len(bias_scale), type=INT32, data=RNG.integers(-500, 500, units).astype(np.int32))
+    out = T((1, units), [0.1], [-20])
+    return build(9, OPTIONS_TYPE["FullyConnectedOptions"], options("FullyConnectedOptions", FusedActivationFunction=act),
+                 [x, weights, bias, out], [0, 1, 2], [3], [0], [3])
+
+
+def _avg_pool(h, w, c, k, stride, padding):
+    x = T((1, h, w, c), [0.03], [4])
+    oh, ow = _out_size(h, k[0], stride[0], 1, padding), _out_size(w, k[1], stride[1], 1, padding)
+    out = T((1, oh, ow, c), [0.03], [4])
+    opts = options("Pool2DOptions", Padding=padding, StrideW=stride[1], StrideH=stride[0], FilterWidth=k[1],
+                   FilterHeight=k[0], FusedActivationFunction=NONE)
+    return build(1, OPTIONS_TYPE["Pool2DOptions"], opts, [x, out], [0], [1], [0], [1])
+
+
+def _softmax(depth, scale, beta):
+    x = T((1, depth), [scale], [-10])
+    out = T((1, depth), [1 / 256], [-128])
+    return build(25, OPTIONS_TYPE["SoftmaxOptions"], options("SoftmaxOptions", Beta=beta), [x, out], [0], [1], [0], [1])
+
+
+CASES = {
+    "conv 3x2 stride 2x1 dilation 1x2 same relu6": lambda: _conv(False, 9, 11, 3, 5, 3, 2, (2, 1), (1, 2), SAME, RELU6),
+    "conv 3x3 valid stride 2 none": lambda: _conv(False, 10, 7, 4, 6, 3, 3, (2, 2), (1, 1), VALID, NONE),
+    "conv 1x1 odd channels relu": lambda: _conv(False, 5, 5, 7, 9, 1, 1, (1, 1), (1, 1), SAME, RELU),
+    "depthwise 3x3 multiplier 2 stride 2 same relu": lambda: _conv(True, 9, 8, 3, 2, 3, 3, (2, 2), (1, 1), SAME, RELU),
+    "depthwise 5x3 dilation 2 valid": lambda: _conv(True, 12, 10, 5, 1, 5, 3, (1, 1), (2, 2), VALID, NONE),
+    "fully connected per-tensor relu": lambda: _fully_connected(37, 11, RELU, per_channel=False),
+    "fully connected per-channel": lambda: _fully_connected(50, 13, NONE, per_channel=True),
+    "avg pool 3x3 stride 2 same": lambda: _avg_pool(7, 9, 3, (3, 3), (2, 2), SAME),
+    "avg pool 2x4 valid": lambda: _avg_pool(6, 9, 5, (2, 4), (2, 3), VALID),
+    "softmax 23 wide": lambda: _softmax(23, 0.1, 1.0),
+    "softmax large scale beta 0.5": lambda: _softmax(10, 0.5, 0.5),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_op_matches_tflite_micro(case, tmp_path):
+    path = tmp_path / "op.tflite"
+    path.write_bytes(CASES[case]())
+    graph = read_int8_tflite(path)
+    inputs = random_int8_inputs(graph, 10, seed=3)
+    want = tflm_outputs(path, inputs)
+    host = np.stack([run_reference(graph, x) for x in inputs])
+    assert np.array_equal(host.reshape(want.shape), want), f"{case}: host reference differs from TFLite Micro"
+    compiled = compile_int8(graph, "op", load_target("qemu-cortex-m4"), tmp_path / "out")
+    run = run_int8(compiled, inputs, tmp_path / "work")
+    assert np.array_equal(run.outputs.reshape(want.shape), want), f"{case}: the C kernel differs from TFLite Micro"
