@@ -62,6 +62,7 @@ typedef struct {
 } mf_pool_params_s8;
 
 mf_status mf_avg_pool2d_s8(const mf_pool_params_s8 *p, const int8_t *in, int8_t *out);
+mf_status mf_max_pool2d_s8(const mf_pool_params_s8 *p, const int8_t *in, int8_t *out);
 
 typedef struct {
     int32_t input1_offset, input2_offset, output_offset;

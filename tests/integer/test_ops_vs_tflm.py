@@ -55,13 +55,13 @@ def _fully_connected(depth, units, act, per_channel):
                  [x, weights, bias, out], [0, 1, 2], [3], [0], [3])
 
 
-def _avg_pool(h, w, c, k, stride, padding):
+def _pool(code, h, w, c, k, stride, padding, act=NONE):
     x = T((1, h, w, c), [0.03], [4])
     oh, ow = _out_size(h, k[0], stride[0], 1, padding), _out_size(w, k[1], stride[1], 1, padding)
     out = T((1, oh, ow, c), [0.03], [4])
     opts = options("Pool2DOptions", Padding=padding, StrideW=stride[1], StrideH=stride[0], FilterWidth=k[1],
-                   FilterHeight=k[0], FusedActivationFunction=NONE)
-    return build(1, OPTIONS_TYPE["Pool2DOptions"], opts, [x, out], [0], [1], [0], [1])
+                   FilterHeight=k[0], FusedActivationFunction=act)
+    return build(code, OPTIONS_TYPE["Pool2DOptions"], opts, [x, out], [0], [1], [0], [1])
 
 
 def _softmax(depth, scale, beta):
@@ -78,8 +78,10 @@ CASES = {
     "depthwise 5x3 dilation 2 valid": lambda: _conv(True, 12, 10, 5, 1, 5, 3, (1, 1), (2, 2), VALID, NONE),
     "fully connected per-tensor relu": lambda: _fully_connected(37, 11, RELU, per_channel=False),
     "fully connected per-channel": lambda: _fully_connected(50, 13, NONE, per_channel=True),
-    "avg pool 3x3 stride 2 same": lambda: _avg_pool(7, 9, 3, (3, 3), (2, 2), SAME),
-    "avg pool 2x4 valid": lambda: _avg_pool(6, 9, 5, (2, 4), (2, 3), VALID),
+    "avg pool 3x3 stride 2 same": lambda: _pool(1, 7, 9, 3, (3, 3), (2, 2), SAME),
+    "avg pool 2x4 valid": lambda: _pool(1, 6, 9, 5, (2, 4), (2, 3), VALID),
+    "max pool 3x3 stride 2 same": lambda: _pool(17, 7, 9, 3, (3, 3), (2, 2), SAME),
+    "max pool 2x2 valid relu": lambda: _pool(17, 8, 6, 4, (2, 2), (2, 2), VALID, RELU),
     "softmax 23 wide": lambda: _softmax(23, 0.1, 1.0),
     "softmax large scale beta 0.5": lambda: _softmax(10, 0.5, 0.5),
 }

@@ -22,6 +22,7 @@ KERNELS = {
     "depthwise_conv2d": ("mf_depthwise_conv2d_s8", "mf_conv_params_s8"),
     "fully_connected": ("mf_fully_connected_s8", "mf_fc_params_s8"),
     "avg_pool2d": ("mf_avg_pool2d_s8", "mf_pool_params_s8"),
+    "max_pool2d": ("mf_max_pool2d_s8", "mf_pool_params_s8"),
     "add": ("mf_add_s8", "mf_add_params_s8"),
     "softmax": ("mf_softmax_s8", "mf_softmax_params_s8"),
 }
@@ -71,7 +72,7 @@ def _struct(op, weights: dict[str, str]) -> str:
         fields = dict(input_offset=p["input_offset"], filter_offset=p["filter_offset"],
                       output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
                       rows=op.inputs[0].size // depth, depth=depth, units=units)
-    elif op.kind == "avg_pool2d":
+    elif op.kind in ("avg_pool2d", "max_pool2d"):
         (_, ih, iw, c), (_, oh, ow, _) = op.inputs[0].shape, op.output.shape
         fields = dict(in_h=ih, in_w=iw, channels=c, out_h=oh, out_w=ow, k_h=p["filter"][0], k_w=p["filter"][1],
                       stride_h=p["stride"][0], stride_w=p["stride"][1], pad_h=p["pad"][0], pad_w=p["pad"][1],

@@ -10,20 +10,24 @@ from .common import activation_range, same_padding
 CLASS = "Pool2DOptions"
 
 
-def from_tflite(r, op, index):
-    (x,) = r.inputs(op)[:1]
-    out = r.output(op)
-    r.require_int8(index, "AVERAGE_POOL_2D", x, out)
+def pool_params(r, op, x, out) -> dict:
+    """Window, strides, SAME/VALID padding and activation range of a TFLite pooling op."""
     o = r.options(op, CLASS)
     _, ih, iw, _ = x.shape
     _, oh, ow, _ = out.shape
     kh, kw, sh, sw = o.FilterHeight(), o.FilterWidth(), o.StrideH(), o.StrideW()
     same = o.Padding() == 0
     act_min, act_max = activation_range(o.FusedActivationFunction(), out.s(), out.zp())
-    params = dict(filter=(kh, kw), stride=(sh, sw),
-                  pad=(same_padding(ih, kh, sh, 1, oh) if same else 0, same_padding(iw, kw, sw, 1, ow) if same else 0),
-                  act_min=act_min, act_max=act_max)
-    return r.qop(index, "avg_pool2d", [x], out, params)
+    return dict(filter=(kh, kw), stride=(sh, sw),
+                pad=(same_padding(ih, kh, sh, 1, oh) if same else 0, same_padding(iw, kw, sw, 1, ow) if same else 0),
+                act_min=act_min, act_max=act_max)
+
+
+def from_tflite(r, op, index):
+    x = r.inputs(op)[0]
+    out = r.output(op)
+    r.require_int8(index, "AVERAGE_POOL_2D", x, out)
+    return r.qop(index, "avg_pool2d", [x], out, pool_params(r, op, x, out))
 
 
 def reference(op, x: np.ndarray) -> np.ndarray:

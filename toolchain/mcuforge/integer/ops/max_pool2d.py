@@ -1,0 +1,32 @@
+"""int8 max pooling (TFLite Micro's MaxPool): the window maximum over valid elements, clamped to
+the fused activation range; input and output share the quantization."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .avg_pool2d import pool_params
+
+CLASS = "Pool2DOptions"
+
+
+def from_tflite(r, op, index):
+    x = r.inputs(op)[0]
+    out = r.output(op)
+    r.require_int8(index, "MAX_POOL_2D", x, out)
+    return r.qop(index, "max_pool2d", [x], out, pool_params(r, op, x, out))
+
+
+def reference(op, x: np.ndarray) -> np.ndarray:
+    p = op.params
+    (kh, kw), (sh, sw), (ph, pw) = p["filter"], p["stride"], p["pad"]
+    _, ih, iw, _ = x.shape
+    _, oh, ow, _ = op.output.shape
+    out = np.empty(op.output.shape, np.int8)
+    for oy in range(oh):
+        y0 = oy * sh - ph
+        for ox in range(ow):
+            x0 = ox * sw - pw
+            block = x[:, max(y0, 0):min(y0 + kh, ih), max(x0, 0):min(x0 + kw, iw), :]
+            out[:, oy, ox, :] = np.clip(block.max(axis=(1, 2)), p["act_min"], p["act_max"])
+    return out
