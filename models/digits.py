@@ -35,3 +35,19 @@ def batches(split: str):
         return loader()
     _, _, xte, yte = data()
     return [(xte, yte)]
+
+
+def make_cnn():
+    """A small CNN on the 8x8 digits as 1x8x8 images: conv-BN-ReLU, pool, depthwise-pointwise, linear."""
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(), nn.Conv2d(8, 16, 1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 2 * 2, 10),
+    )
+    return model.eval(), torch.zeros(1, 1, 8, 8)
+
+
+def image_batches(split: str):
+    """`batches` with the digits as 1x8x8 images, for make_cnn."""
+    return [(x.reshape(-1, 1, 8, 8), y) for x, y in batches(split)]

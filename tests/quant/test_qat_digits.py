@@ -77,3 +77,35 @@ def test_sub_8_bit_weights_are_packed_and_exact(digits, preset, shrink, name, tm
     reference = np.stack([run_reference(graph, x) for x in inputs])
     assert run.mismatches == 0 and np.array_equal(run.outputs, reference)
     assert f"mf_fully_connected_{'s4' if preset == 'w4a8' else 'b1'}" in run.program.info.symbols
+
+
+def test_int8_cnn_with_batch_norm_depthwise_and_pooling(tmp_path):
+    """Conv + BN (folded before QAT) + ReLU, max pool, depthwise and pointwise, flatten, linear."""
+    import importlib
+    import sys
+
+    from mcuforge.quant.quantize import int8_inputs
+    from mcuforge.target import load_target
+
+    sys.path.insert(0, str(repo_path("models")))
+    try:
+        module = importlib.import_module("digits")
+    finally:
+        sys.path.pop(0)
+    float_model, example = module.make_cnn()
+    train(float_model, module.image_batches("train"), epochs=30)
+    quantized = train(quantize_sequential(float_model, PRESETS["int8"]), module.image_batches("train"), epochs=5, lr=5e-4)
+    (xte, yte), = module.image_batches("test")
+    float_acc, qat_acc = accuracy(float_model, xte, yte), accuracy(quantized, xte, yte)
+    assert qat_acc >= float_acc - 0.01, (float_acc, qat_acc)
+    graph = export_sequential(quantized, example)
+    assert [op.kind for op in graph.ops] == ["conv2d", "max_pool2d", "depthwise_conv2d", "conv2d", "max_pool2d",
+                                             "reshape", "fully_connected"]
+    inputs = int8_inputs(quantized, xte, graph)
+    reference = np.stack([run_reference(graph, x) for x in inputs]).reshape(len(xte), -1)
+    with torch.no_grad():
+        fake_quant_top1 = dequantized(quantized(xte)).argmax(1).numpy()
+    assert np.mean(reference.argmax(1) == fake_quant_top1) >= 0.99
+    compiled = compile_int8(graph, "digits_cnn", load_target("qemu-cortex-m55"), tmp_path / "out")
+    run = run_int8(compiled, inputs, tmp_path / "work")
+    assert run.mismatches == 0 and np.array_equal(run.outputs.reshape(len(xte), -1), reference)

@@ -280,6 +280,10 @@ def run(
     inputs: int = typer.Option(3, "--inputs", "-n", help="random inputs to check (seeded)"),
     check: Optional[str] = typer.Option(None, "--check", help="tflite-micro: also compare int8 outputs "
                                         "bit for bit with TFLite Micro's interpreter"),
+    data: Optional[str] = typer.Option(None, "--data", help="with --precision int8 on a PyTorch factory: "
+                                       "file.py:function yielding (x, y) batches for QAT and the drift report"),
+    recipe: str = typer.Option("int8", "--recipe", help="quantization preset for a PyTorch factory"),
+    qat_epochs: int = typer.Option(5, "--qat-epochs", help="QAT epochs for a PyTorch factory"),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o"),
     profile: bool = typer.Option(True, "--profile/--no-profile", help="per-layer instruction counts"),
     timeout: float = typer.Option(600.0, "--timeout", help="seconds per simulator run"),
@@ -296,6 +300,11 @@ def run(
     def body() -> int:
         if check not in (None, "tflite-micro"):
             raise McuforgeError(f"unknown --check {check!r}", hint="the one oracle today: --check tflite-micro")
+        if precision_arg == "int8" and ".py:" in model:  # quantize with Brevitas, then run and report drift
+            if not data:
+                raise McuforgeError("--precision int8 on a PyTorch model needs --data file.py:function "
+                                    "(training and test batches)")
+            return _quantize_flow(model, recipe, data, qat_epochs, False, 0, None, target, json_out)
         precision = _precision(model, precision_arg)
         if precision == "int8":
             return _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out)
@@ -392,39 +401,41 @@ def quantize(
 ) -> None:
     """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
     report: float vs fake-quant vs integer host reference (vs on-target) on the test split."""
+    _guard(lambda: _quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out))
+
+
+def _quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out) -> int:
+    """Quantize, save the .mfq, optionally run the test split on a target, print the drift report."""
     from .integer.serialize import save_qgraph
     from .quant.quantize import drift, int8_inputs, quantize as run_quantize, stages_as_dicts
 
-    def body() -> int:
-        float_model, quantized, graph, (x, y) = run_quantize(model, recipe, data, qat_epochs, ptq, float_epochs)
-        path = out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name
-        save_qgraph(graph, Path(path))
-        target_outputs, mismatches = None, None
-        if target:
-            from .integer.compiler import compile_int8, run_int8
+    float_model, quantized, graph, (x, y) = run_quantize(model, recipe, data, qat_epochs, ptq, float_epochs)
+    path = out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name
+    save_qgraph(graph, Path(path))
+    target_outputs, mismatches = None, None
+    if target:
+        from .integer.compiler import compile_int8, run_int8
 
-            c = compile_int8(graph, Path(path).stem, load_target(target), Path("out") / f"{Path(path).stem}-{target}-int8")
-            r = run_int8(c, int8_inputs(quantized, x, graph), c.out_dir / "build")
-            target_outputs, mismatches = r.outputs, r.mismatches
-        stages = drift(float_model, quantized, graph, x, y, target_outputs)
-        if json_out:
-            _print_json({"model": str(path), "recipe": recipe, "test_samples": len(x), "stages": stages_as_dicts(stages),
-                         "on_target_mismatches": mismatches})
-        else:
-            table = Table(title=f"drift on the test split ({len(x)} samples), recipe {recipe}")
-            for col in ("stage", "accuracy", "top-1 agreement with float", "max |Δ| vs float"):
-                table.add_column(col, justify="right" if col != "stage" else "left")
-            for s in stages:
-                table.add_row(s.name, "—" if s.accuracy is None else f"{100 * s.accuracy:.2f} %",
-                              f"{100 * s.top1_agreement_with_float:.2f} %", f"{s.max_abs_difference_from_float:.4g}")
-            out.print(table)
-            if mismatches is not None:
-                out.print(f"on target {target}: {len(x) - mismatches} of {len(x)} outputs bit-identical to the "
-                          "integer host reference")
-            out.print(f"saved {path}; compile it with: mcuforge compile {path} --target TARGET")
-        return 1 if mismatches else 0
-
-    _guard(body)
+        c = compile_int8(graph, Path(path).stem, load_target(target), Path("out") / f"{Path(path).stem}-{target}-int8")
+        r = run_int8(c, int8_inputs(quantized, x, graph), c.out_dir / "build")
+        target_outputs, mismatches = r.outputs, r.mismatches
+    stages = drift(float_model, quantized, graph, x, y, target_outputs)
+    if json_out:
+        _print_json({"model": str(path), "recipe": recipe, "test_samples": len(x), "stages": stages_as_dicts(stages),
+                     "on_target_mismatches": mismatches})
+    else:
+        table = Table(title=f"drift on the test split ({len(x)} samples), recipe {recipe}")
+        for col in ("stage", "accuracy", "top-1 agreement with float", "max |Δ| vs float"):
+            table.add_column(col, justify="right" if col != "stage" else "left")
+        for s in stages:
+            table.add_row(s.name, "—" if s.accuracy is None else f"{100 * s.accuracy:.2f} %",
+                          f"{100 * s.top1_agreement_with_float:.2f} %", f"{s.max_abs_difference_from_float:.4g}")
+        out.print(table)
+        if mismatches is not None:
+            out.print(f"on target {target}: {len(x) - mismatches} of {len(x)} outputs bit-identical to the "
+                      "integer host reference")
+        out.print(f"saved {path}; compile it with: mcuforge compile {path} --target TARGET")
+    return 1 if mismatches else 0
 
 
 @app.command()

@@ -17,6 +17,31 @@ from ..integer.graph import QGraph, QOp, QTensor
 from ..integer.ops.common import channel_multipliers
 
 
+def _nhwc(shape) -> tuple[int, ...]:
+    """PyTorch's NCHW shape as the integer backend's NHWC."""
+    return (shape[0], shape[2], shape[3], shape[1]) if len(shape) == 4 else tuple(shape)
+
+
+def _weights(layer, index: int, name: str):
+    qw = layer.quant_weight()
+    if torch.any(qw.zero_point != 0):
+        raise ModelError(f"layer {index} ({name}): asymmetric weights (non-zero weight zero point); "
+                         "the integer backend needs symmetric weights")
+    bits = int(qw.bit_width)
+    if bits not in (8, 4, 1):
+        raise ModelError(f"layer {index} ({name}): {bits}-bit weights; the integer backend packs "
+                         "8-, 4- and 1-bit (binary) weights")
+    return qw.int().detach().numpy().astype(np.int8), qw.scale.detach().reshape(-1).numpy().astype(np.float32), bits
+
+
+def _bias(layer, in_scale: float, w_scale: np.ndarray, units: int) -> np.ndarray:
+    """Brevitas' Int32Bias: round(b / (input_scale * weight_scale)), as its fake-quant used."""
+    if layer.bias is None:
+        return np.zeros(units, np.int32)
+    bias_scale = torch.from_numpy(np.broadcast_to(in_scale * w_scale.astype(np.float64), (units,)).copy()).float()
+    return torch.round(layer.bias.detach() / bias_scale).numpy().astype(np.int32)
+
+
 def _act(q, index: int, layer: nn.Module):
     """(scale float32, int8 zero point) of a quant tensor an activation quantizer produced."""
     scale = q.scale.detach().reshape(-1).numpy().astype(np.float32)
@@ -46,49 +71,67 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
     with torch.no_grad():
         value = mods[0](example)
     scale, zp = _act(value, 0, mods[0])
-    current = new(example.shape, scale[0], zp)
+    current = new(_nhwc(example.shape), scale[0], zp)
     graph_input = current
     ops: list[QOp] = []
     i = 1
+    flattened_from = None  # (H, W, C) when a Flatten turned an NHWC map into a vector
     while i < len(mods):
         m = mods[i]
         if isinstance(m, nn.Flatten):
             with torch.no_grad():
                 value = m(value)
+            flattened_from = current.shape[1:] if len(current.shape) == 4 else None
             out = new(value.shape, current.scale[0], current.zp())
             ops.append(QOp(i, "reshape", [current], out, {}))
             current, i = out, i + 1
-        elif isinstance(m, qnn.QuantLinear):
+        elif isinstance(m, nn.MaxPool2d):
+            with torch.no_grad():
+                value = m(value)
+            out = new(_nhwc(value.shape), current.scale[0], current.zp())
+            k, st, pad = (nn.modules.utils._pair(v) for v in (m.kernel_size, m.stride or m.kernel_size, m.padding))
+            params = dict(filter=k, stride=st, pad=pad, act_min=-128, act_max=127)
+            ops.append(QOp(i, "max_pool2d", [current], out, params))
+            current, i = out, i + 1
+        elif isinstance(m, (qnn.QuantLinear, qnn.QuantConv2d)):
+            name = type(m).__name__
             nxt = mods[i + 1] if i + 1 < len(mods) else None
             if not isinstance(nxt, (qnn.QuantReLU, qnn.QuantIdentity)):
-                raise ModelError(f"layer {i} (QuantLinear) is not followed by an activation quantizer; "
+                raise ModelError(f"layer {i} ({name}) is not followed by an activation quantizer; "
                                  "a float value would be left inside the int8 region")
-            qw = m.quant_weight()
-            if torch.any(qw.zero_point != 0):
-                raise ModelError(f"layer {i} (QuantLinear): asymmetric weights (non-zero weight zero point); "
-                                 "the integer backend needs symmetric weights")
-            w_int = qw.int().detach().numpy().astype(np.int8)
-            w_scale = qw.scale.detach().reshape(-1).numpy().astype(np.float32)
+            w_int, w_scale, bits = _weights(m, i, name)
+            units = w_int.shape[0]
             in_scale = float(current.scale[0])
-            bias = np.zeros(m.out_features, np.int32)
-            if m.bias is not None:
-                bias_scale = torch.from_numpy(in_scale * w_scale.astype(np.float64)).float()
-                bias = torch.round(m.bias.detach() / bias_scale).numpy().astype(np.int32)
+            bias = _bias(m, in_scale, w_scale, units)
             with torch.no_grad():
                 value = nxt(m(value))
             out_scale, out_zp = _act(value, i + 1, nxt)
-            out = new(value.shape, out_scale[0], out_zp)
-            mult, shift = channel_multipliers(in_scale, w_scale, float(out_scale[0]), m.out_features)
+            out = new(_nhwc(value.shape), out_scale[0], out_zp)
+            mult, shift = channel_multipliers(in_scale, w_scale, float(out_scale[0]), units)
             relu = isinstance(nxt, qnn.QuantReLU)
-            bits = int(qw.bit_width)
-            if bits not in (8, 4, 1):
-                raise ModelError(f"layer {i} (QuantLinear): {bits}-bit weights; the integer backend packs "
-                                 "8-, 4- and 1-bit (binary) weights")
-            params = dict(weights=w_int, weight_bits=bits, bias=bias, multiplier=mult, shift=shift,
-                          input_offset=-current.zp(),
-                          filter_offset=0, output_offset=out_zp, act_min=out_zp if relu else -128, act_max=127,
-                          macs=m.in_features * m.out_features * (current.size // m.in_features))
-            ops.append(QOp(i, "fully_connected", [current], out, params))
+            params = dict(bias=bias, multiplier=mult, shift=shift, input_offset=-current.zp(), output_offset=out_zp,
+                          act_min=out_zp if relu else -128, act_max=127)
+            if isinstance(m, qnn.QuantLinear):
+                if flattened_from is not None:  # columns from PyTorch's (C, H, W) order to NHWC's (H, W, C)
+                    h, w, c = flattened_from
+                    w_int = w_int.reshape(units, c, h, w).transpose(0, 2, 3, 1).reshape(units, -1)
+                params.update(weights=w_int, weight_bits=bits, filter_offset=0,
+                              macs=m.in_features * units * (current.size // m.in_features))
+                ops.append(QOp(i, "fully_connected", [current], out, params))
+            else:
+                if bits != 8:
+                    raise ModelError(f"layer {i} ({name}): {bits}-bit convolution weights; sub-8-bit weights "
+                                     "are packed for Linear layers only")
+                _, oh, ow, oc = out.shape
+                params.update(stride=tuple(m.stride), dilation=tuple(m.dilation), pad=tuple(m.padding),
+                              macs=oh * ow * oc * int(np.prod(w_int.shape[1:])))
+                if m.groups == 1:
+                    params["weights"] = w_int.transpose(0, 2, 3, 1)  # OIHW -> OHWI
+                    ops.append(QOp(i, "conv2d", [current], out, params))
+                else:  # depthwise: (C*M, 1, KH, KW) -> (1, KH, KW, C*M)
+                    params["weights"] = w_int.transpose(1, 2, 3, 0)
+                    params["depth_multiplier"] = units // m.groups
+                    ops.append(QOp(i, "depthwise_conv2d", [current], out, params))
             current, i = out, i + 2
         else:
             raise ModelError(f"layer {i} ({type(m).__name__}) has no integer kernel between quantizers")

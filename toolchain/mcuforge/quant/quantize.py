@@ -72,6 +72,8 @@ def int8_inputs(quantized, x: torch.Tensor, graph: QGraph) -> np.ndarray:
     ints = q.int().numpy().astype(np.int64)
     if not bool(q.signed):
         ints = ints - 128
+    if ints.ndim == 4:  # NCHW -> the integer backend's NHWC
+        ints = ints.transpose(0, 2, 3, 1)
     return ints.astype(np.int8).reshape(len(x), *graph.input.shape)
 
 
