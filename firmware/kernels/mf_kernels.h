@@ -38,6 +38,10 @@ typedef struct {
     const int8_t *weights;               /* conv: O x KH x KW x I; depthwise: KH x KW x (C*M) */
     const int32_t *bias;                 /* per output channel */
     const int32_t *multiplier, *shift;   /* per output channel requantization */
+    const int32_t *tap_sums;             /* conv only: sum over input channels of the weights of
+                                          * each (out channel, ky, kx), so SIMD variants can add
+                                          * input_offset * sum once per tap instead of per MAC;
+                                          * NULL for few input channels (then added per MAC) */
 } mf_conv_params_s8;
 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);
@@ -48,6 +52,7 @@ typedef struct {
     int32_t rows, depth, units;
     const int8_t *weights; /* units x depth */
     const int32_t *bias, *multiplier, *shift; /* per unit */
+    const int32_t *filter_sums;               /* sum of each unit's weights (for SIMD variants) */
 } mf_fc_params_s8;
 
 mf_status mf_fully_connected_s8(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out);

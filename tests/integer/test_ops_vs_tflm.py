@@ -1,6 +1,7 @@
 """Each int8 op against TFLite Micro on random tensors, with the shapes and settings the MLPerf
 models do not reach (odd sizes, strides, dilation, VALID padding, depth multipliers,
-activations): the NumPy reference on the host, and the C kernel on a simulated core."""
+activations): the NumPy reference on the host, and on every simulated target the kernel variant
+its target file selects (ref, arm_dsp, arm_mve, rvv)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
 from mcuforge.integer.tflite_int8 import read_int8_tflite, run_reference
 from mcuforge.integer.tflm import tflm_outputs
-from mcuforge.target import load_target
 
 from .tflite_builder import INT32, OPTIONS_TYPE, T, build, options
 
@@ -74,6 +74,8 @@ CASES = {
     "conv 3x2 stride 2x1 dilation 1x2 same relu6": lambda: _conv(False, 9, 11, 3, 5, 3, 2, (2, 1), (1, 2), SAME, RELU6),
     "conv 3x3 valid stride 2 none": lambda: _conv(False, 10, 7, 4, 6, 3, 3, (2, 2), (1, 1), VALID, NONE),
     "conv 1x1 odd channels relu": lambda: _conv(False, 5, 5, 7, 9, 1, 1, (1, 1), (1, 1), SAME, RELU),
+    "conv 3x3 19 channels (SIMD dot, tails) same": lambda: _conv(False, 6, 5, 19, 6, 3, 3, (1, 1), (1, 1), SAME, RELU),
+    "conv 1x1 40 channels (SIMD dot) valid": lambda: _conv(False, 4, 3, 40, 5, 1, 1, (1, 1), (1, 1), VALID, NONE),
     "depthwise 3x3 multiplier 2 stride 2 same relu": lambda: _conv(True, 9, 8, 3, 2, 3, 3, (2, 2), (1, 1), SAME, RELU),
     "depthwise 5x3 dilation 2 valid": lambda: _conv(True, 12, 10, 5, 1, 5, 3, (1, 1), (2, 2), VALID, NONE),
     "fully connected per-tensor relu": lambda: _fully_connected(37, 11, RELU, per_channel=False),
@@ -88,7 +90,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_op_matches_tflite_micro(case, tmp_path):
+def test_op_matches_tflite_micro(case, target, tmp_path):
     path = tmp_path / "op.tflite"
     path.write_bytes(CASES[case]())
     graph = read_int8_tflite(path)
@@ -96,6 +98,6 @@ def test_op_matches_tflite_micro(case, tmp_path):
     want = tflm_outputs(path, inputs)
     host = np.stack([run_reference(graph, x) for x in inputs])
     assert np.array_equal(host.reshape(want.shape), want), f"{case}: host reference differs from TFLite Micro"
-    compiled = compile_int8(graph, "op", load_target("qemu-cortex-m4"), tmp_path / "out")
+    compiled = compile_int8(graph, "op", target, tmp_path / "out")
     run = run_int8(compiled, inputs, tmp_path / "work")
     assert np.array_equal(run.outputs.reshape(want.shape), want), f"{case}: the C kernel differs from TFLite Micro"

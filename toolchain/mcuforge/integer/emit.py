@@ -28,12 +28,27 @@ KERNELS = {
 }
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h")
 PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
+# Below this many input channels a tap's dot product is too short for SIMD to pay, and the tap
+# sums (4 bytes per out channel and tap) would cost more flash than the weights: the kernels
+# then add the input offset per MAC (tap_sums = NULL).
+TAP_SUM_MIN_CHANNELS = 8
 
 
 def kernel_of(op) -> str:
     """The C kernel of an op; fully connected layers with packed weights have their own."""
     bits = op.params.get("weight_bits", 8)
     return PACKED_FC[bits] if op.kind == "fully_connected" and bits != 8 else KERNELS[op.kind][0]
+
+
+def weight_sums(op) -> dict[str, np.ndarray]:
+    """Weight sums the SIMD kernel variants use: per (out channel, ky, kx) tap for conv2d, per
+    unit for int8 fully connected layers (computed here once, not on the device)."""
+    w = op.params.get("weights")
+    if op.kind == "conv2d" and w.shape[3] >= TAP_SUM_MIN_CHANNELS:
+        return {"tap_sums": w.astype(np.int64).sum(axis=3).reshape(-1).astype(np.int32)}
+    if op.kind == "fully_connected" and op.params.get("weight_bits", 8) == 8:
+        return {"filter_sums": w.astype(np.int64).sum(axis=1).astype(np.int32)}
+    return {}
 
 
 def stored_weights(op) -> np.ndarray:
@@ -102,6 +117,8 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
         dst = out / f"{kernel}.c"
         shutil.copyfile(src, dst)
         kernel_files.append(dst)
+        for header in src.parent.glob("*.h"):  # the variant's own helpers (mf_mve_dot.h, ...)
+            shutil.copyfile(header, out / header.name)
     for header in HEADERS:
         shutil.copyfile(KERNELS_DIR / header, out / header)
 
@@ -111,18 +128,20 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
                '#include "mf_kernels.h"', "", "#ifdef MF_MODEL_PROFILE", '#include "mf_runtime.h"',
                "#define MF_PROFILE_START() mf_bench_start()", "#define MF_PROFILE_STOP() mf_bench_stop()",
                "#else", "#define MF_PROFILE_START()", "#define MF_PROFILE_STOP()", "#endif", ""]
-    arrays = {"weights": "int8_t", "bias": "int32_t", "multiplier": "int32_t", "shift": "int32_t"}
+    arrays = {"weights": "int8_t", "bias": "int32_t", "multiplier": "int32_t", "shift": "int32_t",
+              "tap_sums": "int32_t", "filter_sums": "int32_t"}
     for i, op in enumerate(graph.ops):
         if op.kind not in KERNELS:
             continue
         refs = {}
+        sums = weight_sums(op)
         for key, ctype in arrays.items():
-            if key in op.params:
-                value = stored_weights(op) if key == "weights" else op.params[key]
+            if key in op.params or key in sums:
+                value = stored_weights(op) if key == "weights" else sums[key] if key in sums else op.params[key]
                 if value.dtype == np.uint8:
                     ctype = "uint8_t"
                 data = np.ascontiguousarray(value).astype(ctype.removesuffix("_t")).reshape(-1)
-                symbol = f"mf_{key[0]}{i}"
+                symbol = f"mf_{key.split('_')[0]}{i}"
                 weights_c.append(f"const {ctype} {symbol}[{data.size}] __attribute__((aligned(16))) = "
                                  f"{_decimal(data)};")
                 model_c.append(f"extern const {ctype} {symbol}[];")

@@ -1,0 +1,32 @@
+/* Cortex-M DSP: int8 dot product with SXTB16 + SMLAD, two MACs per SMLAD. */
+#ifndef MF_DSP_DOT_H
+#define MF_DSP_DOT_H
+
+#include <arm_acle.h>
+#include <stdint.h>
+
+#include "mf_features.h"
+
+#if !MF_HAVE_DSP
+#error "arm_dsp kernels need the Arm DSP extension (-mcpu=cortex-m4/m7/m33/m55)"
+#endif
+
+static inline int32_t mf_dsp_load4(const int8_t *p) {
+    int32_t v;
+    __builtin_memcpy(&v, p, 4); /* one LDR; unaligned word loads are allowed on M4/M7/M55 */
+    return v;
+}
+
+/* acc + sum(a[i] * b[i]) over n int8 elements. */
+static inline int32_t mf_dsp_dot_s8(int32_t acc, const int8_t *a, const int8_t *b, int32_t n) {
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32_t va = mf_dsp_load4(a + i), vb = mf_dsp_load4(b + i);
+        acc = __smlad(__sxtb16(va), __sxtb16(vb), acc);
+        acc = __smlad(__sxtb16(__ror(va, 8)), __sxtb16(__ror(vb, 8)), acc);
+    }
+    for (; i < n; i++) acc += a[i] * b[i];
+    return acc;
+}
+
+#endif
