@@ -26,12 +26,12 @@ KERNELS = {
     "add": ("mf_add_s8", "mf_add_params_s8"),
     "softmax": ("mf_softmax_s8", "mf_softmax_params_s8"),
 }
-HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h")
+HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h")
 PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
-# Below this many input channels a tap's dot product is too short for SIMD to pay, and the tap
-# sums (4 bytes per out channel and tap) would cost more flash than the weights: the kernels
-# then add the input offset per MAC (tap_sums = NULL).
-TAP_SUM_MIN_CHANNELS = 8
+# Tap sums cost 4 bytes per out channel and tap, the weights in_c bytes: below this many input
+# channels (e.g. the 1-channel first layer of the KWS model, where they would be 10 KB against
+# 2.5 KB of weights) the kernels add the input offset per MAC instead (tap_sums = NULL).
+TAP_SUM_MIN_CHANNELS = 3
 
 
 def kernel_of(op) -> str:
