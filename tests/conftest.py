@@ -61,13 +61,18 @@ def mlperf(name: str) -> Path:
     return path
 
 
-def zoo(name: str):
-    """(module, example input) from models/<name>.py's make()."""
+def zoo_module(name: str):
+    """models/<name>.py as a module."""
     import importlib
     import sys
 
     sys.path.insert(0, str(repo_path("models")))
     try:
-        return importlib.import_module(name).make()
+        return importlib.import_module(name)
     finally:
         sys.path.pop(0)
+
+
+def zoo(name: str):
+    """(module, example input) from models/<name>.py's make()."""
+    return zoo_module(name).make()

@@ -12,19 +12,12 @@ from mcuforge.quant.export import export_sequential
 from mcuforge.quant.presets import PRESETS
 from mcuforge.quant.qat import accuracy, dequantized, quantize_sequential, train
 
-from ..conftest import repo_path
+from ..conftest import zoo_module
 
 
 @pytest.fixture(scope="module")
 def digits():
-    import importlib
-    import sys
-
-    sys.path.insert(0, str(repo_path("models")))
-    try:
-        module = importlib.import_module("digits")
-    finally:
-        sys.path.pop(0)
+    module = zoo_module("digits")
     float_model, _ = module.make()
     train(float_model, module.loader(), epochs=30)
     quantized = {name: train(quantize_sequential(float_model, PRESETS[name]), module.loader(), epochs=5, lr=5e-4)
@@ -81,17 +74,10 @@ def test_sub_8_bit_weights_are_packed_and_exact(digits, preset, shrink, name, tm
 
 def test_int8_cnn_with_batch_norm_depthwise_and_pooling(tmp_path):
     """Conv + BN (folded before QAT) + ReLU, max pool, depthwise and pointwise, flatten, linear."""
-    import importlib
-    import sys
-
     from mcuforge.quant.quantize import int8_inputs
     from mcuforge.target import load_target
 
-    sys.path.insert(0, str(repo_path("models")))
-    try:
-        module = importlib.import_module("digits")
-    finally:
-        sys.path.pop(0)
+    module = zoo_module("digits")
     float_model, example = module.make_cnn()
     train(float_model, module.image_batches("train"), epochs=30)
     quantized = train(quantize_sequential(float_model, PRESETS["int8"]), module.image_batches("train"), epochs=5, lr=5e-4)
