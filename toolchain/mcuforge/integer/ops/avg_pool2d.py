@@ -30,23 +30,27 @@ def from_tflite(r, op, index):
     return r.qop(index, "avg_pool2d", [x], out, pool_params(r, op, x, out))
 
 
-def reference(op, x: np.ndarray) -> np.ndarray:
+def windows(op, x: np.ndarray):
+    """(oy, ox, the window's valid elements as (N, h, w, C)) for every output position."""
     p = op.params
     (kh, kw), (sh, sw), (ph, pw) = p["filter"], p["stride"], p["pad"]
-    n, ih, iw, c = x.shape
+    _, ih, iw, _ = x.shape
     _, oh, ow, _ = op.output.shape
-    out = np.empty(op.output.shape, np.int8)
     for oy in range(oh):
         y0 = oy * sh - ph
-        ys = slice(max(y0, 0), min(y0 + kh, ih))
         for ox in range(ow):
             x0 = ox * sw - pw
-            xs = slice(max(x0, 0), min(x0 + kw, iw))
-            block = x[:, ys, xs, :].astype(np.int64)
-            count = block.shape[1] * block.shape[2]
-            acc = block.sum(axis=(1, 2))
-            half = count // 2
-            # C's integer division truncates toward zero
-            avg = np.where(acc > 0, (acc + half) // count, -((-(acc - half)) // count))
-            out[:, oy, ox, :] = np.clip(avg, p["act_min"], p["act_max"])
+            yield oy, ox, x[:, max(y0, 0):min(y0 + kh, ih), max(x0, 0):min(x0 + kw, iw), :]
+
+
+def reference(op, x: np.ndarray) -> np.ndarray:
+    p = op.params
+    out = np.empty(op.output.shape, np.int8)
+    for oy, ox, block in windows(op, x):
+        count = block.shape[1] * block.shape[2]
+        acc = block.astype(np.int64).sum(axis=(1, 2))
+        half = count // 2
+        # C's integer division truncates toward zero
+        avg = np.where(acc > 0, (acc + half) // count, -((-(acc - half)) // count))
+        out[:, oy, ox, :] = np.clip(avg, p["act_min"], p["act_max"])
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .avg_pool2d import pool_params
+from .avg_pool2d import pool_params, windows
 
 CLASS = "Pool2DOptions"
 
@@ -19,14 +19,7 @@ def from_tflite(r, op, index):
 
 def reference(op, x: np.ndarray) -> np.ndarray:
     p = op.params
-    (kh, kw), (sh, sw), (ph, pw) = p["filter"], p["stride"], p["pad"]
-    _, ih, iw, _ = x.shape
-    _, oh, ow, _ = op.output.shape
     out = np.empty(op.output.shape, np.int8)
-    for oy in range(oh):
-        y0 = oy * sh - ph
-        for ox in range(ow):
-            x0 = ox * sw - pw
-            block = x[:, max(y0, 0):min(y0 + kh, ih), max(x0, 0):min(x0 + kw, iw), :]
-            out[:, oy, ox, :] = np.clip(block.max(axis=(1, 2)), p["act_min"], p["act_max"])
+    for oy, ox, block in windows(op, x):
+        out[:, oy, ox, :] = np.clip(block.max(axis=(1, 2)), p["act_min"], p["act_max"])
     return out
