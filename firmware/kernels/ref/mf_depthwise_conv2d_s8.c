@@ -1,28 +1,11 @@
-#include "mf_fixedpoint.h"
-#include "mf_kernels.h"
+#include "mf_dwconv_s8_common.h"
 
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
-    for (int oy = 0; oy < p->out_h; oy++) {
+    for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
-            for (int ic = 0; ic < p->in_c; ic++) {
-                for (int m = 0; m < p->depth_multiplier; m++) {
-                    int oc = ic * p->depth_multiplier + m;
-                    int32_t acc = 0;
-                    for (int ky = 0; ky < p->k_h; ky++) {
-                        int iy = oy * p->stride_h - p->pad_h + ky * p->dilation_h;
-                        if (iy < 0 || iy >= p->in_h) continue;
-                        for (int kx = 0; kx < p->k_w; kx++) {
-                            int ix = ox * p->stride_w - p->pad_w + kx * p->dilation_w;
-                            if (ix < 0 || ix >= p->in_w) continue;
-                            acc += (in[(iy * p->in_w + ix) * p->in_c + ic] + p->input_offset) *
-                                   p->weights[(ky * p->k_w + kx) * p->out_c + oc];
-                        }
-                    }
-                    acc = mf_requantize(acc + p->bias[oc], p->multiplier[oc], p->shift[oc]) + p->output_offset;
-                    out[(oy * p->out_w + ox) * p->out_c + oc] = (int8_t)mf_clamp(acc, p->act_min, p->act_max);
-                }
-            }
+            mf_dw_window w = mf_dw_window_of(p, oy, ox);
+            for (int oc = 0; oc < p->out_c; oc++)
+                out[(oy * p->out_w + ox) * p->out_c + oc] = mf_dw_channel_scalar(p, in, w, oc);
         }
-    }
     return MF_OK;
 }

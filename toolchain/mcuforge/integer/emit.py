@@ -26,7 +26,8 @@ KERNELS = {
     "add": ("mf_add_s8", "mf_add_params_s8"),
     "softmax": ("mf_softmax_s8", "mf_softmax_params_s8"),
 }
-HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h", "mf_fc_s8_common.h")
+HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h", "mf_fc_s8_common.h",
+           "mf_dwconv_s8_common.h")
 PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
 # Tap sums cost 4 bytes per out channel and tap, the weights in_c bytes: below this many input
 # channels (e.g. the 1-channel first layer of the KWS model, where they would be 10 KB against

@@ -1,0 +1,43 @@
+/* The int8 depthwise convolution, shared by the reference and the vector variants: output
+ * pixels walk the image; each variant computes MF_DW_CHANNELS(c0, n) = the n channels from c0
+ * (depth multiplier 1) of one output pixel, writing y[c0 .. c0+n). */
+#ifndef MF_DWCONV_S8_COMMON_H
+#define MF_DWCONV_S8_COMMON_H
+
+#include "mf_fixedpoint.h"
+#include "mf_kernels.h"
+
+/* The valid tap window of output pixel (oy, ox). */
+typedef struct {
+    int ky0, ky1, kx0, kx1, iy0, ix0;
+} mf_dw_window;
+
+static inline mf_dw_window mf_dw_window_of(const mf_conv_params_s8 *p, int oy, int ox) {
+    mf_dw_window w;
+    w.iy0 = oy * p->stride_h - p->pad_h;
+    w.ix0 = ox * p->stride_w - p->pad_w;
+    w.ky0 = 0;
+    while (w.ky0 < p->k_h && w.iy0 + w.ky0 * p->dilation_h < 0) w.ky0++;
+    w.ky1 = p->k_h;
+    while (w.ky1 > w.ky0 && w.iy0 + (w.ky1 - 1) * p->dilation_h >= p->in_h) w.ky1--;
+    w.kx0 = 0;
+    while (w.kx0 < p->k_w && w.ix0 + w.kx0 * p->dilation_w < 0) w.kx0++;
+    w.kx1 = p->k_w;
+    while (w.kx1 > w.kx0 && w.ix0 + (w.kx1 - 1) * p->dilation_w >= p->in_w) w.kx1--;
+    return w;
+}
+
+/* Channel oc (= ic * M + m) of one output pixel, one MAC at a time. */
+static inline int8_t mf_dw_channel_scalar(const mf_conv_params_s8 *p, const int8_t *in, mf_dw_window w, int oc) {
+    int ic = oc / p->depth_multiplier;
+    int32_t acc = p->bias[oc];
+    for (int ky = w.ky0; ky < w.ky1; ky++)
+        for (int kx = w.kx0; kx < w.kx1; kx++) {
+            int iy = w.iy0 + ky * p->dilation_h, ix = w.ix0 + kx * p->dilation_w;
+            acc += (in[(iy * p->in_w + ix) * p->in_c + ic] + p->input_offset) * p->weights[(ky * p->k_w + kx) * p->out_c + oc];
+        }
+    acc = mf_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+    return (int8_t)mf_clamp(acc, p->act_min, p->act_max);
+}
+
+#endif
