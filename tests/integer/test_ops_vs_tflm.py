@@ -75,6 +75,7 @@ CASES = {
     "conv 3x3 valid stride 2 none": lambda: _conv(False, 10, 7, 4, 6, 3, 3, (2, 2), (1, 1), VALID, NONE),
     "conv 1x1 odd channels relu": lambda: _conv(False, 5, 5, 7, 9, 1, 1, (1, 1), (1, 1), SAME, RELU),
     "conv 3x3 19 channels (SIMD dot, tails) same": lambda: _conv(False, 6, 5, 19, 6, 3, 3, (1, 1), (1, 1), SAME, RELU),
+    "conv 10x4 of 1 channel (as depthwise) stride 2": lambda: _conv(False, 13, 8, 1, 18, 10, 4, (2, 2), (1, 1), SAME, RELU),
     "conv 1x1 40 channels (SIMD dot) valid": lambda: _conv(False, 4, 3, 40, 5, 1, 1, (1, 1), (1, 1), VALID, NONE),
     "depthwise 3x3 multiplier 2 stride 2 same relu": lambda: _conv(True, 9, 8, 3, 2, 3, 3, (2, 2), (1, 1), SAME, RELU),
     "depthwise 5x3 dilation 2 valid": lambda: _conv(True, 12, 10, 5, 1, 5, 3, (1, 1), (2, 2), VALID, NONE),

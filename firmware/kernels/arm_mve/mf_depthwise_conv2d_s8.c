@@ -1,6 +1,7 @@
-/* Helium depthwise convolution (depth multiplier 1): four channels per int32x4 accumulator,
- * widening byte loads (VLDRB.S32), VMUL + VADD per tap, tail-predicated; per-channel requantization
- * stays scalar. Other depth multipliers take the scalar path. */
+/* Helium depthwise convolution: four output channels per int32x4 accumulator, widening byte
+ * loads (VLDRB.S32), tail-predicated. Depth multiplier 1: VMUL + VADD per tap; one input
+ * channel (a convolution of a 1-channel input, any multiplier): VMLA by the broadcast input.
+ * Other layouts take the scalar path. Per-channel requantization stays scalar. */
 #include <arm_mve.h>
 
 #include "mf_dwconv_s8_common.h"
@@ -9,12 +10,23 @@
 #error "arm_mve kernels need Helium (MVE): -mcpu=cortex-m55 or cortex-m85"
 #endif
 
+static void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int32x4_t acc) {
+    int32_t sums[4];
+    vst1q_s32(sums, acc);
+    int n = p->out_c - c0 < 4 ? p->out_c - c0 : 4;
+    for (int i = 0; i < n; i++) {
+        int32_t v = mf_requantize(sums[i], p->multiplier[c0 + i], p->shift[c0 + i]);
+        y[c0 + i] = (int8_t)mf_clamp(v + p->output_offset, p->act_min, p->act_max);
+    }
+}
+
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
+    const int broadcast = p->in_c == 1, vector = broadcast || p->depth_multiplier == 1;
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
             mf_dw_window w = mf_dw_window_of(p, oy, ox);
             int8_t *y = out + (oy * p->out_w + ox) * p->out_c;
-            if (p->depth_multiplier != 1) {
+            if (!vector) {
                 for (int oc = 0; oc < p->out_c; oc++) y[oc] = mf_dw_channel_scalar(p, in, w, oc);
                 continue;
             }
@@ -23,18 +35,16 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
                 int32x4_t acc = vldrwq_z_s32(p->bias + c0, pred);
                 for (int ky = w.ky0; ky < w.ky1; ky++)
                     for (int kx = w.kx0; kx < w.kx1; kx++) {
-                        int iy = w.iy0 + ky * p->dilation_h, ix = w.ix0 + kx * p->dilation_w;
-                        int32x4_t x = vldrbq_z_s32(in + (iy * p->in_w + ix) * p->in_c + c0, pred);
+                        int pixel = (w.iy0 + ky * p->dilation_h) * p->in_w + w.ix0 + kx * p->dilation_w;
                         int32x4_t k = vldrbq_z_s32(p->weights + (ky * p->k_w + kx) * p->out_c + c0, pred);
-                        acc = vaddq_s32(acc, vmulq_s32(vaddq_n_s32(x, p->input_offset), k));  /* zeroed tail: k = 0 */
+                        if (broadcast) {
+                            acc = vmlaq_n_s32(acc, k, in[pixel] + p->input_offset);
+                        } else { /* zeroed tail lanes: k = 0 */
+                            int32x4_t x = vldrbq_z_s32(in + pixel * p->in_c + c0, pred);
+                            acc = vaddq_s32(acc, vmulq_s32(vaddq_n_s32(x, p->input_offset), k));
+                        }
                     }
-                int32_t sums[4];
-                vst1q_s32(sums, acc);
-                int n = p->out_c - c0 < 4 ? p->out_c - c0 : 4;
-                for (int i = 0; i < n; i++) {
-                    int32_t v = mf_requantize(sums[i], p->multiplier[c0 + i], p->shift[c0 + i]);
-                    y[c0 + i] = (int8_t)mf_clamp(v + p->output_offset, p->act_min, p->act_max);
-                }
+                store(p, y, c0, acc);
             }
         }
     return MF_OK;

@@ -1,6 +1,7 @@
-/* RISC-V vector depthwise convolution (depth multiplier 1): a strip of channels per pass,
- * int8 loads sign-extended to int32 (VSEXT.VF4), VMACC per tap, tail handled by vl;
- * per-channel requantization stays scalar. Other depth multipliers take the scalar path. */
+/* RISC-V vector depthwise convolution: a strip of output channels per pass at e32,m4, int8
+ * loads sign-extended (VSEXT.VF4). Depth multiplier 1: VMACC of input and weight vectors; one
+ * input channel (a convolution of a 1-channel input, any multiplier): VMACC by the scalar
+ * input. Other layouts take the scalar path. Per-channel requantization stays scalar. */
 #include <riscv_vector.h>
 
 #include "mf_dwconv_s8_common.h"
@@ -10,12 +11,13 @@
 #endif
 
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
+    const int broadcast = p->in_c == 1, vector = broadcast || p->depth_multiplier == 1;
     int32_t sums[32];
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
             mf_dw_window w = mf_dw_window_of(p, oy, ox);
             int8_t *y = out + (oy * p->out_w + ox) * p->out_c;
-            if (p->depth_multiplier != 1) {
+            if (!vector) {
                 for (int oc = 0; oc < p->out_c; oc++) y[oc] = mf_dw_channel_scalar(p, in, w, oc);
                 continue;
             }
@@ -24,12 +26,15 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
                 vint32m4_t acc = __riscv_vle32_v_i32m4(p->bias + c0, vl);
                 for (int ky = w.ky0; ky < w.ky1; ky++)
                     for (int kx = w.kx0; kx < w.kx1; kx++) {
-                        int iy = w.iy0 + ky * p->dilation_h, ix = w.ix0 + kx * p->dilation_w;
-                        vint32m4_t x = __riscv_vsext_vf4_i32m4(
-                            __riscv_vle8_v_i8m1(in + (iy * p->in_w + ix) * p->in_c + c0, vl), vl);
+                        int pixel = (w.iy0 + ky * p->dilation_h) * p->in_w + w.ix0 + kx * p->dilation_w;
                         vint32m4_t k = __riscv_vsext_vf4_i32m4(
                             __riscv_vle8_v_i8m1(p->weights + (ky * p->k_w + kx) * p->out_c + c0, vl), vl);
-                        acc = __riscv_vmacc_vv_i32m4(acc, __riscv_vadd_vx_i32m4(x, p->input_offset, vl), k, vl);
+                        if (broadcast) {
+                            acc = __riscv_vmacc_vx_i32m4(acc, in[pixel] + p->input_offset, k, vl);
+                        } else {
+                            vint32m4_t x = __riscv_vsext_vf4_i32m4(__riscv_vle8_v_i8m1(in + pixel * p->in_c + c0, vl), vl);
+                            acc = __riscv_vmacc_vv_i32m4(acc, __riscv_vadd_vx_i32m4(x, p->input_offset, vl), k, vl);
+                        }
                     }
                 __riscv_vse32_v_i32m4(sums, acc, vl);
                 for (size_t i = 0; i < vl; i++) {

@@ -32,7 +32,17 @@ def from_tflite(r, op, index):
     out = r.output(op)
     r.require_int8(index, "CONV_2D", x, out)
     params = conv_params(r, op, x, w, rest[0] if rest else None, out, r.options(op, CLASS), depthwise=False)
+    if x.shape[3] == 1:
+        return r.qop(index, "depthwise_conv2d", [x], out, as_depthwise(params))
     return r.qop(index, "conv2d", [x], out, params)
+
+
+def as_depthwise(params: dict) -> dict:
+    """A convolution of a single input channel is a depthwise convolution whose depth multiplier
+    is the number of output channels: the same sums, in a layout the vector kernels take
+    (weights O x KH x KW x 1 -> 1 x KH x KW x O)."""
+    w = params["weights"]
+    return {**params, "weights": w.transpose(3, 1, 2, 0).copy(), "depth_multiplier": w.shape[0]}
 
 
 def _padded_windows(x: np.ndarray, p: dict, kh: int, kw: int, oh: int, ow: int) -> np.ndarray:
