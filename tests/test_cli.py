@@ -148,6 +148,9 @@ def test_run_int8_tflite_checked_against_tflite_micro(tmp_path):
     assert figures["precision"] == "int8" and figures["inputs"] == 3
     assert figures["mismatches_vs_reference"] == 0 and figures["mismatches_vs_tflite_micro"] == 0
     assert figures["macs"] == 264192 and len(figures["layers"]) == 10
+    proc = mcuforge("report", str(tmp_path / "ad"))
+    assert proc.returncode == 0, proc.stderr
+    assert "bit-identical to the integer host reference" in (tmp_path / "ad" / "report.html").read_text()
     proc = mcuforge("run", str(path), "--precision", "fp32")
     assert proc.returncode == 2 and "is an int8 model" in proc.stderr
 

@@ -445,7 +445,7 @@ def report(
 ) -> None:
     """Show a run's figures again, and write report.html and report.png beside them."""
     from .compiler import TOLERANCE
-    from .report.figures import layer_table, summary_table
+    from .report.figures import int8_summary_table, layer_table, summary_table
     from .report.page import write_page
 
     def body() -> None:
@@ -457,7 +457,10 @@ def report(
         if json_out:
             _print_json({**figures, "html": str(html), "png": str(png)})
             return
-        out.print(summary_table(figures, TOLERANCE[figures["precision"]]))
+        if figures["precision"] == "int8":
+            out.print(int8_summary_table(figures))
+        else:
+            out.print(summary_table(figures, TOLERANCE[figures["precision"]]))
         out.print(layer_table(figures))
         out.print(f"wrote {html} and {png}")
 

@@ -36,11 +36,17 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
     rows = "\n".join(f"<tr><td>{i}</td><td>{html.escape(layer['kernel'])}</td><td>{layer['insns'] or '—'}</td></tr>"
                      for i, layer in enumerate(f["layers"]))
     mpi = f["mac_per_insn"]
+    if f["precision"] == "int8":
+        check = (f"{f['inputs'] - f['mismatches_vs_reference']} of {f['inputs']} outputs bit-identical to the "
+                 "integer host reference" + ("" if f["mismatches_vs_tflite_micro"] is None else
+                 f", {f['inputs'] - f['mismatches_vs_tflite_micro']} to TFLite Micro"))
+    else:
+        check = (f"max rel error {f['max_rel_error']:.3g}, max abs error {f['max_abs_error']:.3g}, top-1 "
+                 f"agreement {100 * f['top1_agreement']:.0f} % over {f['inputs']} inputs")
     page = out_dir / "report.html"
     page.write_text(f"""<!doctype html><meta charset="utf-8"><title>{html.escape(f['model'])} on {f['target']}</title>
 <h1>{html.escape(f['model'])} on {f['target']} ({f['precision']})</h1>
-<p>max rel error {f['max_rel_error']:.3g}, max abs error {f['max_abs_error']:.3g}, top-1 agreement
-{100 * f['top1_agreement']:.0f} % over {f['inputs']} inputs.</p>
+<p>{check}.</p>
 <p>{f['insns_per_inference']:,} instructions per inference (QEMU instruction count, not time);
 {f['macs']:,} MACs; {mpi:.3f} MAC/instruction. Flash {f['flash']:,} B, RAM {f['ram']:,} B
 (arena {f['arena']:,} B, stack used {f['stack_used']:,} B).</p>
