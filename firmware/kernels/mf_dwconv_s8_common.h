@@ -1,6 +1,5 @@
 /* The int8 depthwise convolution, shared by the reference and the vector variants: output
- * pixels walk the image; each variant computes MF_DW_CHANNELS(c0, n) = the n channels from c0
- * (depth multiplier 1) of one output pixel, writing y[c0 .. c0+n). */
+ * pixels walk the image, each variant vectorizes over the channels of one output pixel. */
 #ifndef MF_DWCONV_S8_COMMON_H
 #define MF_DWCONV_S8_COMMON_H
 
@@ -38,6 +37,26 @@ static inline int8_t mf_dw_channel_scalar(const mf_conv_params_s8 *p, const int8
         }
     acc = mf_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
     return (int8_t)mf_clamp(acc, p->act_min, p->act_max);
+}
+
+/* The whole depthwise convolution one MAC at a time (the reference, and the variants' path for
+ * layouts their vector loops do not take). */
+static inline mf_status mf_depthwise_scalar(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
+    for (int oy = 0; oy < p->out_h; oy++)
+        for (int ox = 0; ox < p->out_w; ox++) {
+            mf_dw_window w = mf_dw_window_of(p, oy, ox);
+            for (int oc = 0; oc < p->out_c; oc++)
+                out[(oy * p->out_w + ox) * p->out_c + oc] = mf_dw_channel_scalar(p, in, w, oc);
+        }
+    return MF_OK;
+}
+
+/* Requantizes n accumulated channels from c0 into the output pixel y. */
+static inline void mf_dw_store(const mf_conv_params_s8 *p, int8_t *y, int c0, const int32_t *sums, int n) {
+    for (int i = 0; i < n; i++) {
+        int32_t v = mf_requantize(sums[i], p->multiplier[c0 + i], p->shift[c0 + i]);
+        y[c0 + i] = (int8_t)mf_clamp(v + p->output_offset, p->act_min, p->act_max);
+    }
 }
 
 #endif

@@ -10,26 +10,14 @@
 #error "arm_mve kernels need Helium (MVE): -mcpu=cortex-m55 or cortex-m85"
 #endif
 
-static void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int32x4_t acc) {
-    int32_t sums[4];
-    vst1q_s32(sums, acc);
-    int n = p->out_c - c0 < 4 ? p->out_c - c0 : 4;
-    for (int i = 0; i < n; i++) {
-        int32_t v = mf_requantize(sums[i], p->multiplier[c0 + i], p->shift[c0 + i]);
-        y[c0 + i] = (int8_t)mf_clamp(v + p->output_offset, p->act_min, p->act_max);
-    }
-}
-
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
-    const int broadcast = p->in_c == 1, vector = broadcast || p->depth_multiplier == 1;
+    const int broadcast = p->in_c == 1;
+    if (!broadcast && p->depth_multiplier != 1) return mf_depthwise_scalar(p, in, out);
+    int32_t sums[4];
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
             mf_dw_window w = mf_dw_window_of(p, oy, ox);
             int8_t *y = out + (oy * p->out_w + ox) * p->out_c;
-            if (!vector) {
-                for (int oc = 0; oc < p->out_c; oc++) y[oc] = mf_dw_channel_scalar(p, in, w, oc);
-                continue;
-            }
             for (int c0 = 0; c0 < p->out_c; c0 += 4) {
                 mve_pred16_t pred = vctp32q((uint32_t)(p->out_c - c0));
                 int32x4_t acc = vldrwq_z_s32(p->bias + c0, pred);
@@ -44,7 +32,8 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
                             acc = vaddq_s32(acc, vmulq_s32(vaddq_n_s32(x, p->input_offset), k));
                         }
                     }
-                store(p, y, c0, acc);
+                vst1q_s32(sums, acc);
+                mf_dw_store(p, y, c0, sums, p->out_c - c0 < 4 ? p->out_c - c0 : 4);
             }
         }
     return MF_OK;

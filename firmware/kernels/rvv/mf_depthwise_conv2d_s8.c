@@ -11,16 +11,13 @@
 #endif
 
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
-    const int broadcast = p->in_c == 1, vector = broadcast || p->depth_multiplier == 1;
+    const int broadcast = p->in_c == 1;
+    if (!broadcast && p->depth_multiplier != 1) return mf_depthwise_scalar(p, in, out);
     int32_t sums[32];
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
             mf_dw_window w = mf_dw_window_of(p, oy, ox);
             int8_t *y = out + (oy * p->out_w + ox) * p->out_c;
-            if (!vector) {
-                for (int oc = 0; oc < p->out_c; oc++) y[oc] = mf_dw_channel_scalar(p, in, w, oc);
-                continue;
-            }
             for (int c0 = 0; c0 < p->out_c;) {
                 size_t vl = __riscv_vsetvl_e32m4((size_t)(p->out_c - c0) < 32 ? (size_t)(p->out_c - c0) : 32);
                 vint32m4_t acc = __riscv_vle32_v_i32m4(p->bias + c0, vl);
@@ -37,10 +34,7 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
                         }
                     }
                 __riscv_vse32_v_i32m4(sums, acc, vl);
-                for (size_t i = 0; i < vl; i++) {
-                    int32_t v = mf_requantize(sums[i], p->multiplier[c0 + i], p->shift[c0 + i]);
-                    y[c0 + i] = (int8_t)mf_clamp(v + p->output_offset, p->act_min, p->act_max);
-                }
+                mf_dw_store(p, y, c0, sums, (int)vl);
                 c0 += (int)vl;
             }
         }
