@@ -12,6 +12,10 @@
 /* One semihosting call: op in the first argument register, arg in the second. */
 long mf_semihost(long op, void *arg);
 
+/* The console (runtime/common/io.c: semihosting by default; a program may define its own). */
+void mf_console_write(const char *s);
+void mf_console_exit(int status);
+
 /* Symbols of the linker script (firmware/ld/mcu.ld.in). */
 extern uint32_t __data_start[], __data_end[], __data_load[];
 extern uint32_t __bss_start[], __bss_end[];

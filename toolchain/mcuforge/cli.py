@@ -331,31 +331,18 @@ def run(
 
 
 def _precision(model: str, precision: str) -> str:
-    from .integer.tflm import is_int8_tflite
+    from .model_spec import resolve_precision
 
-    int8_file = (model.lower().endswith(".mfq") or
-                 (model.lower().endswith(".tflite") and Path(model).is_file() and is_int8_tflite(Path(model))))
-    if precision == "auto":
-        return "int8" if int8_file else "fp32"
-    if precision == "int8" and not int8_file:
-        raise McuforgeError(f"{model}: --precision int8 needs a quantized model",
-                            hint="the integer path reads int8 .tflite files (Brevitas-quantized PyTorch models: coming)")
-    if precision != "int8" and int8_file:
-        raise McuforgeError(f"{model} is an int8 model; it compiles with --precision int8 (the default)")
-    return precision
+    return resolve_precision(model, precision)
 
 
 def _compile_int8(model: str, target: str, out_dir: Optional[Path]):
     from .integer.compiler import compile_int8
-    from .integer.serialize import load_qgraph
-    from .integer.tflite_int8 import read_int8_tflite
+    from .model_spec import load_int8_graph
 
     t = load_target(target)
     name = Path(model).stem
-    if not Path(model).is_file():
-        raise McuforgeError(f"model file not found: {model}")
-    graph = load_qgraph(Path(model)) if model.lower().endswith(".mfq") else read_int8_tflite(Path(model))
-    return compile_int8(graph, name, t, out_dir or _default_out(name, t.name, "int8"))
+    return compile_int8(load_int8_graph(model), name, t, out_dir or _default_out(name, t.name, "int8"))
 
 
 def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out) -> int:

@@ -98,6 +98,58 @@ class Qemu:
 
 
 @dataclass(frozen=True)
+class PlatformIO:
+    """How PlatformIO knows a real board (`mcuforge deploy`)."""
+
+    platform: str  # e.g. ststm32, nordicnrf52, sifive, gd32v
+    board: str  # PlatformIO board id, e.g. nucleo_l4r5zi
+    upload_protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class RegWrite:
+    """A read-modify-write of a 32-bit register: *addr = (*addr & ~mask) | value."""
+
+    addr: int
+    mask: int
+    value: int
+
+
+# UART drivers (firmware/hil/uart/<file>.c) and how each turns clock and baud into its divisor.
+UART_DRIVERS = {
+    "cmsdk": ("cmsdk", lambda clock, baud: max(16, clock // baud)),
+    "ns16550": ("ns16550", lambda clock, baud: max(1, round(clock / (16 * baud)))),
+    "stm32": ("stm32", lambda clock, baud: round(clock / baud)),  # USART, 16x oversampling
+    "stm32-lpuart": ("stm32", lambda clock, baud: round(256 * clock / baud)),
+    "stm32f1": ("stm32f1", lambda clock, baud: round(clock / baud)),  # F1 register layout (GD32VF103)
+    "nrf-uart": ("nrf_uart", lambda clock, baud: {9600: 0x00275000, 115200: 0x01D7E000,
+                                                  230400: 0x03AFB000, 1000000: 0x10000000}[baud]),
+    "sifive": ("sifive", lambda clock, baud: round(clock / baud) - 1),
+}
+TIMERS = {"arm": ("dwt", "none"), "riscv": ("mcycle", "none")}
+RESETS = {"arm": ("aircr",), "riscv": ("sifive-test", "jump")}
+
+
+@dataclass(frozen=True)
+class Hil:
+    """What the HIL firmware (firmware/hil) needs to know of a board: its UART (driver, base
+    address, input clock at reset, baud rate), the register writes that clock and route it, the
+    cycle counter and how to reset the core."""
+
+    uart: str
+    uart_base: int
+    clock_hz: int
+    baud: int
+    timer: str
+    reset: str
+    setup: tuple[RegWrite, ...] = ()
+
+    @property
+    def uart_divisor(self) -> int:
+        return UART_DRIVERS[self.uart][1](self.clock_hz, self.baud)
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     description: str
@@ -105,11 +157,18 @@ class Target:
     features: frozenset[str]
     compiler: Compiler
     memory: Memory
-    qemu: Qemu
+    qemu: Qemu | None  # None: a real board without a simulator
     peak_macs_per_insn: Mapping[str, float]
     kernel_variants: tuple[str, ...]
     vlen: int | None = None
     source: Path = Path("<memory>")
+    platformio: PlatformIO | None = None
+    hil: Hil | None = None
+
+    @property
+    def is_board(self) -> bool:
+        """A real board (PlatformIO), not a simulated core."""
+        return self.platformio is not None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -210,8 +269,12 @@ def _validate(t: Target) -> None:
         raise t.fail("vlen", "give vlen (bits) exactly when the target has vectors ('rvv')")
     if t.vlen is not None and (t.vlen < 32 or t.vlen & (t.vlen - 1)):
         raise t.fail("vlen", f"{t.vlen} is not a power of two >= 32")
-    if t.qemu.system != QEMU_SYSTEMS[t.arch]:
+    if t.qemu is None and t.platformio is None:
+        raise t.fail("qemu", "a simulated target needs [qemu]; a real board needs [platformio]")
+    if t.qemu is not None and t.qemu.system != QEMU_SYSTEMS[t.arch]:
         raise t.fail("qemu.system", f"an {t.arch} target runs on {QEMU_SYSTEMS[t.arch]}, not {t.qemu.system}")
+    if t.hil is not None:
+        _validate_hil(t)
     _validate_memory(t)
     _validate_peaks(t)
     _validate_variants(t)
@@ -246,6 +309,26 @@ def _validate_peaks(t: Target) -> None:
             raise t.fail(f"peak_macs_per_insn.{dtype}", f"the target has no {dtype} arithmetic")
 
 
+def _validate_hil(t: Target) -> None:
+    h = t.hil
+    if h.uart not in UART_DRIVERS:
+        raise t.fail("hil.uart", f"unknown UART {h.uart!r}; known: {', '.join(UART_DRIVERS)}")
+    if h.timer not in TIMERS[t.arch]:
+        raise t.fail("hil.timer", f"{h.timer!r} on {t.arch}; use one of {', '.join(TIMERS[t.arch])}")
+    if h.timer == "dwt" and "dsp" not in t.features:  # Armv6-M/v7-M baseline cores lack the DWT counter
+        raise t.fail("hil.timer", "DWT CYCCNT needs an Armv7E-M/Armv8-M mainline core")
+    if h.reset not in RESETS[t.arch]:
+        raise t.fail("hil.reset", f"{h.reset!r} on {t.arch}; use one of {', '.join(RESETS[t.arch])}")
+    if h.clock_hz <= 0 or h.baud <= 0:
+        raise t.fail("hil", "clock_hz and baud must be positive")
+    try:
+        divisor = h.uart_divisor
+    except KeyError:
+        raise t.fail("hil.baud", f"{h.baud} is not a baud rate the {h.uart} UART supports") from None
+    if divisor <= 0:
+        raise t.fail("hil.baud", f"{h.baud} baud is too fast for a {h.clock_hz} Hz UART clock")
+
+
 def _validate_variants(t: Target) -> None:
     variants = t.kernel_variants
     if not variants or variants[-1] != "ref":
@@ -266,7 +349,7 @@ def _validate_variants(t: Target) -> None:
 # Loading
 
 _TOP_KEYS = {"name", "description", "arch", "features", "vlen", "compiler", "memory", "qemu",
-             "peak_macs_per_insn", "kernels"}
+             "peak_macs_per_insn", "kernels", "platformio", "hil"}
 
 
 class _Reader:
@@ -324,7 +407,11 @@ def load_target_file(path: Path) -> Target:
     r.only("", _TOP_KEYS)
     r.only("compiler", {"triple", "cflags", "libgcc"})
     r.only("memory", {"flash", "ram", "stack"})
-    r.only("qemu", {"system", "machine", "cpu", "extra"})
+    for table, keys in (("qemu", {"system", "machine", "cpu", "extra"}),
+                        ("platformio", {"platform", "board", "upload_protocol"}),
+                        ("hil", {"uart", "uart_base", "clock_hz", "baud", "timer", "reset", "setup"})):
+        if table in data:
+            r.only(table, keys)
     r.only("kernels", {"variants"})
     name = r.get("name", str)
     if name != path.stem:
@@ -351,12 +438,29 @@ def load_target_file(path: Path) -> Target:
             machine=r.get("qemu.machine", str),
             cpu=r.get("qemu.cpu", str, None),
             extra=r.strings("qemu.extra", []),
-        ),
+        ) if "qemu" in data else None,
         peak_macs_per_insn=MappingProxyType(dict(peaks)),
         kernel_variants=r.strings("kernels.variants"),
         vlen=r.get("vlen", int, None),
         source=path,
+        platformio=PlatformIO(
+            platform=r.get("platformio.platform", str),
+            board=r.get("platformio.board", str),
+            upload_protocol=r.get("platformio.upload_protocol", str, None),
+        ) if "platformio" in data else None,
+        hil=_read_hil(r) if "hil" in data else None,
     )
+
+
+def _read_hil(r: _Reader) -> Hil:
+    setup = []
+    for n, item in enumerate(r.get("hil.setup", list, [])):
+        if not isinstance(item, list) or len(item) != 3 or not all(isinstance(v, int) for v in item):
+            raise r.fail(f"hil.setup[{n}]", "must be [address, mask, value] (integers)")
+        setup.append(RegWrite(*item))
+    return Hil(uart=r.get("hil.uart", str), uart_base=r.get("hil.uart_base", int),
+               clock_hz=r.get("hil.clock_hz", int), baud=r.get("hil.baud", int, 115200),
+               timer=r.get("hil.timer", str), reset=r.get("hil.reset", str), setup=tuple(setup))
 
 
 DEFAULT_TARGET = "qemu-cortex-m55"
@@ -378,7 +482,33 @@ def load_target(name: str, directory: Path = TARGETS_DIR) -> Target:
 
 
 def all_targets(directory: Path = TARGETS_DIR) -> list[Target]:
+    """The simulated targets (targets/*.toml)."""
     return [load_target(name, directory) for name in target_names(directory)]
+
+
+BOARDS_DIR = TARGETS_DIR / "boards"
+
+
+def board_names(directory: Path = BOARDS_DIR) -> list[str]:
+    return target_names(directory)
+
+
+def load_board(name: str, directory: Path = BOARDS_DIR) -> Target:
+    """A real board (targets/boards/<name>.toml), by its name or PlatformIO board id."""
+    path = Path(name)
+    if path.suffix != ".toml":
+        path = directory / f"{name}.toml"
+    if not path.is_file():
+        raise TargetError(f"unknown board {name!r}",
+                          hint=f"known boards: {', '.join(board_names(directory))} (see `mcuforge boards`)")
+    board = load_target_file(path)
+    if not board.is_board:
+        raise board.fail("platformio", "a board file needs [platformio] (platform and board id)")
+    return board
+
+
+def all_boards(directory: Path = BOARDS_DIR) -> list[Target]:
+    return [load_board(name, directory) for name in board_names(directory)]
 
 
 def with_core_of(board: Target, core: Target) -> Target:

@@ -4,12 +4,18 @@
 #include "mf_runtime.h"
 #include "mf_runtime_port.h"
 
-void mf_puts(const char *s) { mf_semihost(MF_SEMIHOST_SYS_WRITE0, (void *)s); }
+/* The console: semihosting, unless the program brings its own (the HIL firmware's goes over
+ * the board's UART). */
+__attribute__((weak)) void mf_console_write(const char *s) { mf_semihost(MF_SEMIHOST_SYS_WRITE0, (void *)s); }
 
-static void exit_now(int status) {
+__attribute__((weak)) void mf_console_exit(int status) {
     uint32_t block[2] = {MF_SEMIHOST_APPLICATION_EXIT, (uint32_t)status};
     mf_semihost(MF_SEMIHOST_SYS_EXIT_EXTENDED, block);
 }
+
+void mf_puts(const char *s) { mf_console_write(s); }
+
+static void exit_now(int status) { mf_console_exit(status); }
 
 void mf_fault_enter(void) {
     static volatile int in_fault;

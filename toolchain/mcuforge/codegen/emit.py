@@ -147,7 +147,9 @@ def _model_c(graph: Graph, kernels: KernelSource, plan: MemoryPlan) -> str:
         lines.append(f"static TVMFFIAny mf_args{s.index}[{len(s.args)}] = {{{args}}};")
     lines += ["", "const char *const mf_model_layer_names[MF_MODEL_LAYERS] = {"]
     lines += [f'    "{s.kernel}",' for s in graph.steps] + ["};", ""]
-    lines += ["#ifdef MF_MODEL_PROFILE",
+    lines += ["#if defined(MF_PROFILE_HOOKS) /* the program times each layer itself (HIL firmware) */",
+              "#include \"mf_profile_hooks.h\"",
+              "#elif defined(MF_MODEL_PROFILE)",
               "#define MF_PROFILE_START() mf_bench_start()",
               "#define MF_PROFILE_STOP() mf_bench_stop()",
               "#else",

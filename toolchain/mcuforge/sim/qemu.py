@@ -76,6 +76,9 @@ def _tail(text: str, lines: int = 20) -> str:
 
 def qemu_command(target: Target, elf: Path) -> list[str]:
     q = target.qemu
+    if q is None:
+        raise SimError(f"{target.name} is a real board with no simulator",
+                       hint="run on the board with `mcuforge hil --board ... --port ...`, or pick a qemu-* target")
     cmd = [tool(q.system), "-M", q.machine]
     if q.cpu:
         cmd += ["-cpu", q.cpu]

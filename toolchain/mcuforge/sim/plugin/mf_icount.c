@@ -14,7 +14,8 @@
  * is counted in "vsetvl_register_form" and its LMUL taken as 8, the largest.
  *
  * Arguments: out=FILE (JSON written at exit), start=ADDR, stop=ADDR (marker addresses, hex),
- * max_regions=N. Debian's QEMU ships no qemu-plugin.h, so the v1 API is declared here.
+ * max_regions=N, live=FILE (each region appended as "insns weighted" when it ends, for a host
+ * that reads counts while the program keeps running, like the HIL firmware). Debian's QEMU ships no qemu-plugin.h, so the v1 API is declared here.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -69,6 +70,7 @@ static uint64_t vsetvl_register_form;
 static unsigned cur_lmul8 = 8; /* LMUL in eighths: mf8 = 1 ... m8 = 64 */
 static unsigned cur_sew = 8;
 static uint64_t marker_start = UINT64_MAX, marker_stop = UINT64_MAX;
+static FILE *live;
 static bool in_region;
 static uint64_t region_total, region_extra;
 static uint64_t *regions; /* pairs: instructions, LMUL-weighted instructions */
@@ -175,6 +177,10 @@ static void on_stop(unsigned int vcpu, void *udata) {
         return;
     }
     in_region = false;
+    if (live) {
+        fprintf(live, "%" PRIu64 " %" PRIu64 "\n", total - region_total, total - region_total + (vector_extra - region_extra));
+        fflush(live);
+    }
     if (n_regions == cap_regions) {
         size_t cap = cap_regions ? 2 * cap_regions : 1024;
         uint64_t *grown = cap <= max_regions ? realloc(regions, 2 * cap * sizeof *regions) : NULL;
@@ -238,6 +244,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         else if (!strcmp(key, "start")) marker_start = strtoull(value, NULL, 0);
         else if (!strcmp(key, "stop")) marker_stop = strtoull(value, NULL, 0);
         else if (!strcmp(key, "max_regions")) max_regions = strtoull(value, NULL, 0);
+        else if (!strcmp(key, "live")) {
+            live = fopen(value, "a");
+            if (!live) {
+                fprintf(stderr, "mf_icount: cannot open %s\n", value);
+                return -1;
+            }
+        }
         else {
             fprintf(stderr, "mf_icount: unknown argument %s\n", key);
             return -1;
