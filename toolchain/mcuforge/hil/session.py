@@ -1,0 +1,156 @@
+"""One HIL session: the model both sides agree on (compiled by the host, identified on the device
+by its hash), a connected device (a real board over its serial port, or the same firmware on a
+QEMU board), and what the suite checks and reports: bit-exact outputs (or within the fp16/fp32
+bound), latency per inference and per layer, protocol throughput."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import McuforgeError
+from ..model_spec import compile_spec
+from ..target import Target
+from .dut import Dut, Inference
+from .firmware import build_hil_firmware, model_hash
+from .link import SerialLink
+from .qemu_board import QemuBoard
+
+
+@dataclass
+class HilModel:
+    """The compiled model and its host reference."""
+
+    spec: str
+    precision: str
+    compiled: object = field(repr=False)  # CompiledInt8 or CompiledModel
+    imported: object = field(repr=False, default=None)  # the float model (its reference), or None
+
+    @property
+    def hash(self) -> str:
+        return model_hash(self.compiled)
+
+    @property
+    def layer_names(self) -> list[str]:
+        return json.loads((self.compiled.out_dir / "compile.json").read_text())["layers"]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.compiled.graph.input.shape)
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        return np.dtype(np.int8) if self.precision == "int8" else np.dtype(self.compiled.graph.output.dtype)
+
+    def inputs(self, n: int, seed: int = 0) -> np.ndarray:
+        if self.precision == "int8":
+            from ..integer.compiler import random_int8_inputs
+
+            return random_int8_inputs(self.compiled.graph, n, seed)
+        from ..compiler import random_inputs
+
+        xs = random_inputs(self.imported, n, seed)
+        return xs.astype(np.dtype(self.compiled.graph.input.dtype))
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        if self.precision == "int8":
+            from ..integer.tflite_int8 import run_reference
+
+            return run_reference(self.compiled.graph, x).reshape(-1)
+        return np.asarray(self.imported.reference(x.astype(np.float32)), dtype=np.float64).reshape(-1)
+
+    def decode(self, output: bytes) -> np.ndarray:
+        return np.frombuffer(output, dtype=self.output_dtype)
+
+    def mismatch(self, got: np.ndarray, want: np.ndarray) -> str | None:
+        """None when the device's output is right; else a readable diff."""
+        if self.precision == "int8":
+            bad = np.flatnonzero(got != want)
+            if not len(bad):
+                return None
+            rows = [f"  [{i}] device {int(got[i])}, host {int(want[i])}" for i in bad[:10]]
+            return f"{len(bad)} of {len(want)} int8 outputs differ:\n" + "\n".join(rows)
+        from ..compiler import TOLERANCE
+
+        g = got.astype(np.float64)
+        err = np.max(np.abs(g - want)) / max(np.max(np.abs(want)), 1e-12)
+        if err <= TOLERANCE[self.precision]:
+            return None
+        i = int(np.argmax(np.abs(g - want)))
+        return (f"max relative error {err:.3g} > {TOLERANCE[self.precision]:g} ({self.precision}); worst "
+                f"[{i}]: device {g[i]:.6g}, host {want[i]:.6g}")
+
+
+def prepare_model(spec: str, target: Target, precision: str, work: Path) -> HilModel:
+    compiled, precision, imported = compile_spec(spec, target, precision, work / "model")
+    return HilModel(spec, precision, compiled, imported)
+
+
+@dataclass
+class Session:
+    target: Target
+    model: HilModel
+    dut: Dut
+    board: QemuBoard | None  # None on a real board
+
+    def infer(self, x: np.ndarray) -> tuple[np.ndarray, Inference, list[int]]:
+        """(output, the device's answer, per-layer instruction counts on QEMU or [])."""
+        if self.board is not None:
+            self.board.take_regions()
+        r = self.dut.infer(np.ascontiguousarray(x).tobytes())
+        if r.status != 0:
+            raise McuforgeError(f"the model failed on the device in layer {r.status - 1}")
+        insns = [n for n, _ in self.board.take_regions()] if self.board is not None else []
+        return self.model.decode(r.output), r, insns
+
+
+@contextlib.contextmanager
+def open_session(target: Target, model: HilModel, work: Path, port: str | None = None,
+                 timeout: float = 2.0):
+    """A connected session: over `port` to a real board flashed with this model's firmware, or
+    (port None) to the target's QEMU board running it."""
+    if port is not None:
+        with SerialLink(port, target.hil.baud if target.hil else 115200) as link:
+            dut = Dut(link, timeout=timeout)
+            _handshake(dut, target, model)
+            yield Session(target, model, dut, None)
+        return
+    firmware = build_hil_firmware(model.compiled, work / "firmware")
+    with QemuBoard(firmware.program) as board:
+        dut = Dut(board.link, timeout=timeout)
+        _handshake(dut, target, model)
+        yield Session(target, model, dut, board)
+
+
+def _handshake(dut: Dut, target: Target, model: HilModel) -> None:
+    info = dut.connect()
+    if info.model_hash != model.hash:
+        raise McuforgeError(
+            f"the board runs model {info.model!r} (hash {info.model_hash}) on {info.board}; the host compiled "
+            f"{Path(model.spec).name} for {target.name} as {model.hash}",
+            hint=f"flash this model first: mcuforge deploy {model.spec} --board {target.name} --upload")
+
+
+def throughput(session: Session, seconds: float = 2.0) -> dict:
+    """Protocol throughput for this model's input size: inputs sent and outputs read back per
+    second without running the model (the link's limit), and with the model run."""
+    x = session.model.inputs(1)[0].tobytes()
+    figures = {"input_bytes": len(x)}
+    for key, run in (("protocol_inputs_per_s", False), ("inferences_per_s", True)):
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            session.dut.load_input(x)
+            if run:
+                session.dut.run()
+            session.dut.read_output()
+            n += 1
+        figures[key] = n / (time.perf_counter() - start)
+    figures["payload_bytes_per_s"] = figures["protocol_inputs_per_s"] * len(x)
+    if session.board is not None:
+        session.board.take_regions()
+    return figures
