@@ -3,31 +3,10 @@
 #ifndef MF_DWCONV_S8_COMMON_H
 #define MF_DWCONV_S8_COMMON_H
 
-#include "mf_fixedpoint.h"
-#include "mf_kernels.h"
-
-/* The valid tap window of output pixel (oy, ox). */
-typedef struct {
-    int ky0, ky1, kx0, kx1, iy0, ix0;
-} mf_dw_window;
-
-static inline mf_dw_window mf_dw_window_of(const mf_conv_params_s8 *p, int oy, int ox) {
-    mf_dw_window w;
-    w.iy0 = oy * p->stride_h - p->pad_h;
-    w.ix0 = ox * p->stride_w - p->pad_w;
-    w.ky0 = 0;
-    while (w.ky0 < p->k_h && w.iy0 + w.ky0 * p->dilation_h < 0) w.ky0++;
-    w.ky1 = p->k_h;
-    while (w.ky1 > w.ky0 && w.iy0 + (w.ky1 - 1) * p->dilation_h >= p->in_h) w.ky1--;
-    w.kx0 = 0;
-    while (w.kx0 < p->k_w && w.ix0 + w.kx0 * p->dilation_w < 0) w.kx0++;
-    w.kx1 = p->k_w;
-    while (w.kx1 > w.kx0 && w.ix0 + (w.kx1 - 1) * p->dilation_w >= p->in_w) w.kx1--;
-    return w;
-}
+#include "mf_conv_s8_common.h"
 
 /* Channel oc (= ic * M + m) of one output pixel, one MAC at a time. */
-static inline int8_t mf_dw_channel_scalar(const mf_conv_params_s8 *p, const int8_t *in, mf_dw_window w, int oc) {
+static inline int8_t mf_dw_channel_scalar(const mf_conv_params_s8 *p, const int8_t *in, mf_window w, int oc) {
     int ic = oc / p->depth_multiplier;
     int32_t acc = p->bias[oc];
     for (int ky = w.ky0; ky < w.ky1; ky++)
@@ -44,7 +23,7 @@ static inline int8_t mf_dw_channel_scalar(const mf_conv_params_s8 *p, const int8
 static inline mf_status mf_depthwise_scalar(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
-            mf_dw_window w = mf_dw_window_of(p, oy, ox);
+            mf_window w = mf_window_of(p, oy, ox);
             for (int oc = 0; oc < p->out_c; oc++)
                 out[(oy * p->out_w + ox) * p->out_c + oc] = mf_dw_channel_scalar(p, in, w, oc);
         }

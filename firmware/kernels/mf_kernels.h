@@ -42,6 +42,11 @@ typedef struct {
                                           * each (out channel, ky, kx), so SIMD variants can add
                                           * input_offset * sum once per tap instead of per MAC;
                                           * NULL for few input channels (then added per MAC) */
+    const int32_t *filter_sums;          /* conv only, with tap_sums: the sum of each output
+                                          * channel's weights (interior pixels) */
+    int8_t *scratch;                     /* conv only: arena scratch planned on the host for
+                                          * the SIMD variants' im2col patch
+                                          * (mf_conv_patch_bytes), NULL when unused */
 } mf_conv_params_s8;
 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);

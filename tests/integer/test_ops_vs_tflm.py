@@ -25,13 +25,19 @@ def _out_size(size, k, stride, dilation, padding):
     return -(-(size - (k - 1) * dilation) // stride)
 
 
-def _conv(depthwise: bool, h, w, c, o_or_m, kh, kw, stride, dilation, padding, act):
-    x = T((1, h, w, c), [0.05], [-3])
+def _conv(depthwise: bool, h, w, c, o_or_m, kh, kw, stride, dilation, padding, act, extreme=False):
+    """extreme: per-channel scales from 1e-6 to 4 (requantization shifts from about -21 to +1),
+    weights mostly -127 / 127 and an input zero point of 127."""
+    x = T((1, h, w, c), [0.05], [127 if extreme else -3])
     oh, ow = _out_size(h, kh, stride[0], dilation[0], padding), _out_size(w, kw, stride[1], dilation[1], padding)
     oc = c * o_or_m if depthwise else o_or_m
     w_scale = list(RNG.uniform(0.002, 0.02, oc))
     wshape = (1, kh, kw, oc) if depthwise else (oc, kh, kw, c)
-    weights = T(wshape, w_scale, [0] * oc, data=RNG.integers(-127, 128, wshape).astype(np.int8), axis=3 if depthwise else 0)
+    data = RNG.integers(-127, 128, wshape).astype(np.int8)
+    if extreme:
+        w_scale = list(np.resize([1e-6, 4.0, 0.3, 1e-3, 0.02], oc))
+        data = np.where(RNG.random(wshape) < 0.8, RNG.choice(np.array([-127, 127], np.int8), wshape), data)
+    weights = T(wshape, w_scale, [0] * oc, data=data, axis=3 if depthwise else 0)
     bias = T((oc,), [0.05 * s for s in w_scale], [0] * oc, type=INT32, data=RNG.integers(-2000, 2000, oc).astype(np.int32))
     out = T((1, oh, ow, oc), [0.08], [7])
     fields = dict(Padding=padding, StrideW=stride[1], StrideH=stride[0], FusedActivationFunction=act,
@@ -70,6 +76,14 @@ def _softmax(depth, scale, beta):
     return build(25, OPTIONS_TYPE["SoftmaxOptions"], options("SoftmaxOptions", Beta=beta), [x, out], [0], [1], [0], [1])
 
 
+def _add_self(size, act):
+    """x + x: the graph has one input; the two operand rescalings still run separately."""
+    x = T((1, size), [0.07], [-5])
+    out = T((1, size), [0.09], [3])
+    return build(0, OPTIONS_TYPE["AddOptions"], options("AddOptions", FusedActivationFunction=act),
+                 [x, out], [0, 0], [1], [0], [1])
+
+
 CASES = {
     "conv 3x2 stride 2x1 dilation 1x2 same relu6": lambda: _conv(False, 9, 11, 3, 5, 3, 2, (2, 1), (1, 2), SAME, RELU6),
     "conv 3x3 valid stride 2 none": lambda: _conv(False, 10, 7, 4, 6, 3, 3, (2, 2), (1, 1), VALID, NONE),
@@ -77,6 +91,12 @@ CASES = {
     "conv 3x3 19 channels (SIMD dot, tails) same": lambda: _conv(False, 6, 5, 19, 6, 3, 3, (1, 1), (1, 1), SAME, RELU),
     "conv 10x4 of 1 channel (as depthwise) stride 2": lambda: _conv(False, 13, 8, 1, 18, 10, 4, (2, 2), (1, 1), SAME, RELU),
     "conv 1x1 40 channels (SIMD dot) valid": lambda: _conv(False, 4, 3, 40, 5, 1, 1, (1, 1), (1, 1), VALID, NONE),
+    "conv 3x3 19 to 7 channels stride 2 same (block tails)": lambda: _conv(False, 9, 7, 19, 7, 3, 3, (2, 2), (1, 1), SAME, NONE),
+    "conv 3x3 40 to 5 channels dilation 2 same relu6": lambda: _conv(False, 8, 9, 40, 5, 3, 3, (1, 1), (2, 2), SAME, RELU6),
+    "conv 5x3 3 channels stride 1x2 same, one output column": lambda: _conv(False, 7, 2, 3, 13, 5, 3, (1, 2), (1, 1), SAME, RELU),
+    "conv 1x1 stride 2 odd pixel count": lambda: _conv(False, 5, 5, 16, 9, 1, 1, (2, 2), (1, 1), VALID, NONE),
+    "conv 3x3 per-channel extremes": lambda: _conv(False, 6, 6, 17, 10, 3, 3, (1, 1), (1, 1), SAME, NONE, extreme=True),
+    "depthwise 3x3 per-channel extremes": lambda: _conv(True, 6, 5, 21, 1, 3, 3, (1, 1), (1, 1), SAME, RELU, extreme=True),
     "depthwise 3x3 multiplier 2 stride 2 same relu": lambda: _conv(True, 9, 8, 3, 2, 3, 3, (2, 2), (1, 1), SAME, RELU),
     "depthwise 5x3 dilation 2 valid": lambda: _conv(True, 12, 10, 5, 1, 5, 3, (1, 1), (2, 2), VALID, NONE),
     "depthwise 3x3 37 channels (vector tails) same relu6": lambda: _conv(True, 5, 6, 37, 1, 3, 3, (1, 1), (1, 1), SAME, RELU6),
@@ -86,6 +106,7 @@ CASES = {
     "avg pool 2x4 valid": lambda: _pool(1, 6, 9, 5, (2, 4), (2, 3), VALID),
     "max pool 3x3 stride 2 same": lambda: _pool(17, 7, 9, 3, (3, 3), (2, 2), SAME),
     "max pool 2x2 valid relu": lambda: _pool(17, 8, 6, 4, (2, 2), (2, 2), VALID, RELU),
+    "add 37 elements (vector tails) relu": lambda: _add_self(37, RELU),
     "softmax 23 wide": lambda: _softmax(23, 0.1, 1.0),
     "softmax large scale beta 0.5": lambda: _softmax(10, 0.5, 0.5),
 }

@@ -1,22 +1,17 @@
 /* Helium depthwise convolution: four output channels per int32x4 accumulator, widening byte
  * loads (VLDRB.S32), tail-predicated. Depth multiplier 1: VMUL + VADD per tap; one input
  * channel (a convolution of a 1-channel input, any multiplier): VMLA by the broadcast input.
- * Other layouts take the scalar path. Per-channel requantization stays scalar. */
-#include <arm_mve.h>
-
+ * Other layouts take the scalar path. Requantization on four lanes. */
+#include "mf_mve_dot.h"
 #include "mf_dwconv_s8_common.h"
 
-#if !MF_HAVE_MVE
-#error "arm_mve kernels need Helium (MVE): -mcpu=cortex-m55 or cortex-m85"
-#endif
-
-mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
+mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     const int broadcast = p->in_c == 1;
     if (!broadcast && p->depth_multiplier != 1) return mf_depthwise_scalar(p, in, out);
-    int32_t sums[4];
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
-            mf_dw_window w = mf_dw_window_of(p, oy, ox);
+            mf_window w = mf_window_of(p, oy, ox);
             int8_t *y = out + (oy * p->out_w + ox) * p->out_c;
             for (int c0 = 0; c0 < p->out_c; c0 += 4) {
                 mve_pred16_t pred = vctp32q((uint32_t)(p->out_c - c0));
@@ -32,8 +27,8 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
                             acc = vaddq_s32(acc, vmulq_s32(vaddq_n_s32(x, p->input_offset), k));
                         }
                     }
-                vst1q_s32(sums, acc);
-                mf_dw_store(p, y, c0, sums, p->out_c - c0 < 4 ? p->out_c - c0 : 4);
+                mf_mve_store4(y, acc, p->multiplier, p->shift, c0, p->out_c - c0 < 4 ? p->out_c - c0 : 4,
+                              p->output_offset, p->act_min, p->act_max);
             }
         }
     return MF_OK;

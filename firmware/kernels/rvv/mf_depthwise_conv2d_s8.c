@@ -16,7 +16,7 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
     int32_t sums[32];
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
-            mf_dw_window w = mf_dw_window_of(p, oy, ox);
+            mf_window w = mf_window_of(p, oy, ox);
             int8_t *y = out + (oy * p->out_w + ox) * p->out_c;
             for (int c0 = 0; c0 < p->out_c;) {
                 size_t vl = __riscv_vsetvl_e32m4((size_t)(p->out_c - c0) < 32 ? (size_t)(p->out_c - c0) : 32);

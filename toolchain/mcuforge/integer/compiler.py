@@ -15,7 +15,7 @@ from ..codegen.planner import Buffer, MemoryPlan, plan_greedy_by_size
 from ..errors import DoesNotFit
 from ..sim import run_program
 from ..target import Target
-from .emit import KERNELS, emit_int8, storage, stored_weights
+from .emit import KERNELS, emit_int8, scratch_bytes, storage, stored_weights
 from .graph import QGraph
 from .tflite_int8 import run_reference
 
@@ -34,7 +34,9 @@ class CompiledInt8:
     precision: str = "int8"
 
 
-def _buffers(graph: QGraph) -> list[Buffer]:
+def _buffers(graph: QGraph, target: Target) -> list[Buffer]:
+    """The activations, each alive from the layer that writes it to the last that reads it, and
+    the kernels' scratch (s<op index>), alive during its own layer."""
     out_root = storage(graph, graph.output).id
     layers = [op for op in graph.ops if op.kind in KERNELS]
     first, last = {}, {}
@@ -44,8 +46,10 @@ def _buffers(graph: QGraph) -> list[Buffer]:
         root = storage(graph, op.output).id
         first.setdefault(root, n)
     nbytes = {t.id: t.nbytes for t in graph.tensors}
+    scratch = [Buffer(f"s{graph.ops.index(op)}", scratch_bytes(op, target), n, n) for n, op in enumerate(layers)
+               if scratch_bytes(op, target)]
     return [Buffer(f"t{tid}", nbytes[tid], first[tid], last.get(tid, first[tid]))
-            for tid in first if tid not in (out_root, graph.input.id)]
+            for tid in first if tid not in (out_root, graph.input.id)] + scratch
 
 
 def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) -> CompiledInt8:
@@ -54,13 +58,13 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
     if graph.input.shape[:1] != (1,):
         raise DoesNotFit(f"{name}: batch {graph.input.shape[0]}; microcontroller code runs batch 1",
                          region="RAM", overflow=0)
-    weight_bytes = sum(stored_weights(op).nbytes for op in graph.ops if "weights" in op.params)
+    weight_bytes = sum(stored_weights(op, target).nbytes for op in graph.ops if "weights" in op.params)
     if weight_bytes > target.memory.flash.length:
         raise DoesNotFit(f"{name}: the weights take {weight_bytes:,} B, more than the "
                          f"{target.memory.flash.length:,} B of flash of {target.name}",
                          region="FLASH", overflow=weight_bytes - target.memory.flash.length)
     layers = [op for op in graph.ops if op.kind in KERNELS]
-    plan = plan_greedy_by_size(_buffers(graph), len(layers))
+    plan = plan_greedy_by_size(_buffers(graph, target), len(layers))
     sources = emit_int8(graph, plan, target, out, name)
     (out / "plan.txt").write_text(plan.render_ascii() + "\n")
     (out / "compile.json").write_text(json.dumps({
