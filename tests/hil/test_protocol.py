@@ -114,3 +114,30 @@ def test_boot_event_during_a_session_is_a_reset():
     with pytest.raises(DeviceReset, match="sent BOOT"):
         dut.echo(b"x")
     assert state["booted"] and dut.info is None
+
+
+def test_cli_hil_runs_the_suite_on_a_qemu_board(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from ..conftest import mlperf
+
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "hil", "--sim", "qemu-rv32imac", "--inputs", "2",
+                           "--model", str(mlperf("kws_ref_model.tflite")), "--report", str(report)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "5 passed" in proc.stdout and "HIL report" in proc.stdout
+    r = json.loads(report.read_text())["qemu-rv32imac"]
+    assert r["precision"] == "int8" and r["per_inference"] == sum(n for _, n in r["per_layer"]) > 0
+    assert r["throughput"]["input_bytes"] == 490 and r["throughput"]["protocol_inputs_per_s"] > 0
+
+
+def test_cli_hil_needs_a_port_for_a_board():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "hil", "--board", "nucleo_l4r5zi"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "--board and --port go together" in proc.stderr

@@ -110,10 +110,143 @@ def _target_dict(t: Target) -> dict:
         "features": sorted(t.features), "triple": t.compiler.triple, "cflags": list(t.compiler.cflags),
         "flash": {"origin": t.memory.flash.origin, "length": t.memory.flash.length},
         "ram": {"origin": t.memory.ram.origin, "length": t.memory.ram.length},
-        "stack": t.memory.stack, "qemu_machine": t.qemu.machine, "qemu_cpu": t.qemu.cpu,
+        "stack": t.memory.stack, "qemu_machine": t.qemu.machine if t.qemu else None,
+        "qemu_cpu": t.qemu.cpu if t.qemu else None,
+        "platformio": {"platform": t.platformio.platform, "board": t.platformio.board} if t.platformio else None,
         "peak_macs_per_insn": dict(t.peak_macs_per_insn), "kernel_variants": list(t.kernel_variants),
         "vlen": t.vlen,
     }
+
+
+@app.command()
+def boards(json_out: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """List the real boards (targets/boards/*.toml) `mcuforge deploy` and `mcuforge hil` know."""
+    from .target import all_boards
+
+    def body() -> None:
+        bs = all_boards()
+        if json_out:
+            _print_json([_target_dict(b) for b in bs])
+            return
+        table = Table(title="boards (PlatformIO)")
+        for col in ("board", "description", "PlatformIO platform / board", "flash", "RAM", "HIL UART", "kernels"):
+            table.add_column(col, overflow="fold")
+        for b in bs:
+            table.add_row(b.name, b.description, f"{b.platformio.platform} / {b.platformio.board}",
+                          f"{b.memory.flash.length // 1024} KiB", f"{b.memory.ram.length // 1024} KiB",
+                          f"{b.hil.uart} @ 0x{b.hil.uart_base:08x}, {b.hil.baud} baud", " > ".join(b.kernel_variants))
+        out.print(table)
+
+    _guard(body)
+
+
+@app.command()
+def deploy(
+    model: str = typer.Argument(..., help="file.py:factory, file.pt2, file.onnx, file.tflite or file.mfq"),
+    board: str = typer.Option(..., "--board", "-b", help="a board from `mcuforge boards`"),
+    precision: str = typer.Option("auto", "--precision", "-p", help="auto, int8, fp32 or fp16"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="project folder (default deploy/MODEL-BOARD)"),
+    upload_: bool = typer.Option(False, "--upload", help="pio run -t upload, then the HIL smoke test"),
+    port: Optional[str] = typer.Option(None, "--port", help="the board's serial port, for the smoke test after --upload"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Generate a PlatformIO project for a real board: the model, the HIL firmware, the runtime and
+    kernels; checked by building its sources for the board with mcuforge's toolchain."""
+    from .deploy import generate_project
+    from .errors import DoesNotFit
+    from .target import load_board
+
+    def body() -> int:
+        b = load_board(board)
+        path = out_dir or Path("deploy") / f"{Path(model.split(':')[0]).stem}-{b.name}"
+        try:
+            project = generate_project(model, b, path, precision)
+        except DoesNotFit as exc:
+            raise McuforgeError(f"{model} does not fit {b.name} ({b.memory.flash.length // 1024} KiB flash, "
+                                f"{b.memory.ram.length // 1024} KiB RAM): {exc.message}", hint=exc.hint) from None
+        sizes = project.program.sizes
+        figures = {"project": str(path), "board": b.name, "platformio_board": b.platformio.board,
+                   "model": model, "precision": project.precision, "model_hash": project.model_hash,
+                   "flash_bytes": sizes.flash, "ram_bytes": sizes.data + sizes.bss + sizes.stack,
+                   "flash_total": b.memory.flash.length, "ram_total": b.memory.ram.length}
+        if json_out and not upload_:
+            _print_json(figures)
+        else:
+            out.print(f"PlatformIO project for {b.description} in {path}/ (model {project.precision}, hash "
+                      f"{project.model_hash}); our build: flash {sizes.flash:,} / {b.memory.flash.length:,} B, "
+                      f"RAM {figures['ram_bytes']:,} / {b.memory.ram.length:,} B (stack {sizes.stack:,} B)")
+            out.print(f"  build and flash: pio run -d {path} -t upload;  then: mcuforge hil --board {b.name} "
+                      f"--port PORT --model {model}")
+        if not upload_:
+            return 0
+        from .deploy.upload import upload
+
+        upload(project, port)
+        if port is None:
+            err.print("uploaded; give --port to run the HIL smoke test")
+            return 0
+        return _hil_smoke(project, port)
+
+    _guard(body)
+
+
+def _hil_smoke(project, port: str) -> int:
+    import tempfile
+
+    from .hil.session import HilModel, open_session
+
+    model = HilModel(project.model, project.precision, project.compiled)
+    if project.precision != "int8":
+        from .frontend import load_model
+
+        model.imported = load_model(project.model)
+    with tempfile.TemporaryDirectory() as tmp, open_session(project.board, model, Path(tmp), port) as s:
+        x = model.inputs(1)[0]
+        got, answer, _ = s.infer(x)
+        diff = model.mismatch(got, model.reference(x))
+        if diff:
+            err.print(f"[bold red]HIL smoke test failed:[/] {diff}")
+            return 1
+        out.print(f"HIL smoke test passed on {project.board.name}: output matches the host; "
+                  f"{answer.cycles:,} cycles per inference")
+    return 0
+
+
+@app.command()
+def hil(
+    board: Optional[str] = typer.Option(None, "--board", "-b", help="a real board (with --port)"),
+    port: Optional[str] = typer.Option(None, "--port", help="the board's serial port, e.g. /dev/ttyACM0"),
+    sim: List[str] = typer.Option([], "--sim", help="a simulated target (repeatable), e.g. qemu-cortex-m4"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="the model on the board (default: MLPerf KWS int8)"),
+    precision: str = typer.Option("auto", "--precision", "-p"),
+    inputs: int = typer.Option(10, "--inputs", "-n", help="random inputs for the bit-exactness test"),
+    report_file: Optional[Path] = typer.Option(None, "--report", help="write the latency/throughput report (JSON)"),
+) -> None:
+    """Run the HIL suite (hil/) on a real board over its serial port, or on QEMU boards over an
+    emulated UART: handshake, bit-exact outputs, latency per inference and per layer, throughput."""
+    import pytest
+
+    from .paths import ROOT
+
+    def body() -> int:
+        if bool(board) != bool(port):
+            raise McuforgeError("--board and --port go together", hint="or run on QEMU boards: --sim qemu-cortex-m4")
+        if board and sim:
+            raise McuforgeError("give a board (--board/--port) or simulated targets (--sim), not both")
+        args = [str(ROOT / "hil"), "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
+                "--hil-precision", precision, "--hil-inputs", str(inputs)]
+        if board:
+            args += ["--board", board, "--port", port]
+        for s in sim:
+            load_target(s)  # a clear error for a wrong name
+            args += ["--sim", s]
+        if model:
+            args += ["--hil-model", str(Path(model).resolve()) if Path(model).is_file() else model]
+        if report_file:
+            args += ["--hil-report", str(report_file)]
+        return int(pytest.main(args))
+
+    _guard(body)
 
 
 @app.command("run-c")

@@ -49,9 +49,9 @@ def runtime_sources(target: Target) -> list[Path]:
 
 
 def compile_flags(target: Target, opt: str = "-O2", include_dirs: Iterable[Path] = (),
-                  defines: Mapping[str, str | int | None] | None = None) -> list[str]:
+                  defines: Mapping[str, str | int | None] | None = None, firmware_includes: bool = True) -> list[str]:
     flags = [f"--target={target.compiler.triple}", *target.compiler.cflags, opt, *COMMON_CFLAGS]
-    flags += [f"-I{d}" for d in (RUNTIME_DIR, KERNELS_DIR, *include_dirs)]
+    flags += [f"-I{d}" for d in ((RUNTIME_DIR, KERNELS_DIR) if firmware_includes else ()) + tuple(include_dirs)]
     for name, value in (defines or {}).items():
         flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
     return flags
@@ -75,13 +75,17 @@ def build_program(
     defines: Mapping[str, str | int | None] | None = None,
     extra_cflags: Iterable[str] = (),
     runtime_from: Target | None = None,
+    with_runtime: bool = True,
+    linker_script: Path | None = None,
 ) -> Program:
     """Compile `sources` with the runtime for `target` and link `<out_dir>/<name>.elf`.
 
     `runtime_from` builds the runtime (start-up, fault reports) and picks libgcc for another
     target of the same architecture: a board's runtime under code compiled for a richer core.
-    Raises BuildError with the compiler's message, or DoesNotFit naming the overflowing
-    memory region and the excess in bytes."""
+    `with_runtime=False` builds exactly `sources` (they bring their own runtime, as a generated
+    PlatformIO project does), without firmware/ on the include path, linked with
+    `linker_script`. Raises BuildError with the compiler's message, or DoesNotFit naming the
+    overflowing memory region and the excess in bytes."""
     sources = [Path(s) for s in sources]
     for src in sources:
         if not src.is_file():
@@ -91,9 +95,11 @@ def build_program(
     runtime_target = runtime_from or target
     if runtime_target.arch != target.arch:
         raise BuildError(f"runtime_from={runtime_target.name} is not a {target.arch} target")
-    flags = compile_flags(target, opt, [Path(d) for d in include_dirs], defines) + list(extra_cflags)
+    flags = compile_flags(target, opt, [Path(d) for d in include_dirs], defines, with_runtime) + list(extra_cflags)
     rt_flags = compile_flags(runtime_target, opt) + list(RUNTIME_CFLAGS)
-    units = [(src, flags) for src in sources] + [(src, rt_flags) for src in runtime_sources(runtime_target)]
+    units = [(src, flags) for src in sources]
+    if with_runtime:
+        units += [(src, rt_flags) for src in runtime_sources(runtime_target)]
     clang = tool("clang")
     objects = []
     for i, (src, src_flags) in enumerate(units):
@@ -101,7 +107,7 @@ def build_program(
         obj.parent.mkdir(exist_ok=True)
         _run([clang, *src_flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name} for {target.name}")
         objects.append(str(obj))
-    script = write_linker_script(target, out / f"{name}.ld")
+    script = linker_script or write_linker_script(target, out / f"{name}.ld")
     elf = out / f"{name}.elf"
     cmd = [tool("ld.lld"), "-T", str(script), "--gc-sections", "-Map", str(out / f"{name}.map"),
            "-o", str(elf), *objects, "--start-group", picolibc(runtime_target.compiler.libgcc),
