@@ -7,8 +7,8 @@ import re
 import pytest
 
 from mcuforge.errors import TargetError
-from mcuforge.target import (DEFAULT_TARGET, all_targets, load_target, load_target_file,
-                             with_core_of)
+from mcuforge.target import (DEFAULT_TARGET, all_boards, all_targets, load_board, load_target,
+                             load_target_file, with_core_of)
 
 from .conftest import repo_path
 
@@ -83,6 +83,12 @@ BAD = [
     ("vlen disagrees with zvl", RVV, "vlen = 128", "vlen = 256", "vlen", "zvl128b"),
     ("vectors without vlen", RVV, "vlen = 128\n", "", "vlen", "exactly when the target has vectors"),
     ("zvfh listed without -march", RVV, "_zvfh_", "_", "features", "lists 'rvv-fp16'"),
+    ("unknown HIL UART", M4, 'uart = "cmsdk"', 'uart = "pl011"', "hil.uart", "unknown UART 'pl011'"),
+    ("RISC-V timer on Arm", M4, 'timer = "dwt"', 'timer = "mcycle"', "hil.timer", "use one of dwt, none"),
+    ("RISC-V reset on Arm", M4, 'reset = "aircr"', 'reset = "jump"', "hil.reset", "use one of aircr"),
+    ("bad setup write", M4, 'reset = "aircr"', 'reset = "aircr"\nsetup = [[1, 2]]', "hil.setup[0]",
+     "[address, mask, value]"),
+    ("neither simulator nor board", M4, "[qemu]", "[qemux]", "qemux", "unknown key"),
 ]
 
 
@@ -111,6 +117,30 @@ def test_name_must_match_file(tmp_path):
     path.write_text(M4)
     with pytest.raises(TargetError, match="name: 'qemu-cortex-m4' must match the file name 'other'"):
         load_target_file(path)
+
+
+def test_boards_load_with_platformio_and_hil():
+    boards = {b.name: b for b in all_boards()}
+    l4 = boards["nucleo_l4r5zi"]
+    assert l4.is_board and l4.qemu is None and l4.platformio.board == "nucleo_l4r5zi"
+    assert l4.memory.flash.length == 2 * 1024 * 1024 and l4.memory.ram.length == 640 * 1024
+    assert l4.hil.uart_divisor == round(256 * 4_000_000 / 115200)  # LPUART BRR at the 4 MHz reset clock
+    assert boards["hifive1-revb"].hil.uart_divisor == 138  # 16 MHz / (138 + 1) = 115,108 baud
+    assert not load_target("qemu-cortex-m4").is_board
+
+
+def test_board_without_simulator_says_so(tmp_path):
+    from mcuforge.errors import SimError
+    from mcuforge.sim.qemu import qemu_command
+
+    with pytest.raises(SimError, match="real board with no simulator"):
+        qemu_command(load_board("nucleo_l4r5zi"), tmp_path / "x.elf")
+
+
+def test_unknown_board_lists_the_known_ones():
+    with pytest.raises(TargetError) as exc:
+        load_board("arduino_uno")
+    assert "unknown board 'arduino_uno'" in exc.value.message and "nucleo_l4r5zi" in exc.value.hint
 
 
 def test_with_core_of_keeps_board_and_takes_isa():
