@@ -4,6 +4,14 @@
 
 #include <stdint.h>
 
+/* Keeps the compiler from turning a memory function's own loop back into a call to itself
+ * (clang: no_builtin; GCC, which PlatformIO projects build with: no loop-to-call patterns). */
+#if defined(__clang__)
+#define MF_NO_BUILTIN no_builtin
+#else
+#define MF_NO_BUILTIN optimize("no-tree-loop-distribute-patterns")
+#endif
+
 /* Semihosting operations (Arm semihosting spec v2, also used on RISC-V). */
 #define MF_SEMIHOST_SYS_WRITE0 0x04
 #define MF_SEMIHOST_SYS_EXIT_EXTENDED 0x20

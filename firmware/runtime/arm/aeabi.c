@@ -2,12 +2,15 @@
  * would provide them, this runtime has none. Note __aeabi_memset's argument order. */
 #include <stddef.h>
 
+#include "mf_runtime_port.h"
+
 /* runtime/common/libc.c */
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);
 
-#define MF_AEABI __attribute__((weak, no_builtin)) /* no_builtin: or clang turns memcpy() into __aeabi_memcpy() */
+/* MF_NO_BUILTIN: or the compiler turns memcpy() into __aeabi_memcpy() */
+#define MF_AEABI __attribute__((weak, MF_NO_BUILTIN))
 
 MF_AEABI void __aeabi_memcpy(void *d, const void *s, size_t n) { memcpy(d, s, n); }
 MF_AEABI void __aeabi_memcpy4(void *d, const void *s, size_t n) { memcpy(d, s, n); }

@@ -1,10 +1,12 @@
 /* The four memory functions the compiler may call on its own. Weak, so that a real C library
- * linked later takes precedence. no_builtin keeps clang from turning the loops back into calls
+ * linked later takes precedence. MF_NO_BUILTIN keeps the compiler from turning the loops back into calls
  * to themselves. */
 #include <stddef.h>
 #include <stdint.h>
 
-#define MF_LIBC __attribute__((weak, no_builtin))
+#include "mf_runtime_port.h"
+
+#define MF_LIBC __attribute__((weak, MF_NO_BUILTIN))
 
 MF_LIBC void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
     unsigned char *d = dst;
