@@ -25,7 +25,8 @@ REPORT: dict[str, dict] = {}
 def pytest_addoption(parser):
     g = parser.getgroup("hil", "mcuforge hardware-in-the-loop suite")
     g.addoption("--board", help="a real board (targets/boards/BOARD.toml), flashed with `mcuforge deploy --upload`")
-    g.addoption("--port", help="the board's serial port, e.g. /dev/ttyACM0 (or any pyserial URL)")
+    g.addoption("--port", help="the board's serial port, e.g. /dev/ttyACM0 (or any pyserial URL); 'qemu-pty' "
+                               "runs a simulated target's QEMU board on a pseudo-terminal as if it were a board")
     g.addoption("--sim", action="append", default=[],
                 help=f"a simulated target (repeatable); default: {', '.join(DEFAULT_SIMS)}")
     g.addoption("--hil-model", help=f"the model (default: {DEFAULT_MODEL.name} from shared/models/mlperf-tiny)")
@@ -64,12 +65,12 @@ def hil(request, tmp_path_factory):
                 pytest.fail(message)
             pytest.skip(message)
         spec = str(DEFAULT_MODEL)
-    target = load_board(name) if port else load_target(name)
+    target = load_board(name) if port not in (None, "qemu-pty") else load_target(name)
     work = tmp_path_factory.mktemp(f"hil-{name}")
     model = prepare_model(spec, target, config.getoption("--hil-precision"), work)
     with open_session(target, model, work, port, timeout=config.getoption("--hil-timeout")) as session:
         REPORT.setdefault(name, {"model": Path(spec).name, "precision": model.precision,
-                                 "device": "board" if port else "qemu"})
+                                 "device": "qemu" if session.board is not None else "board"})
         yield session
 
 

@@ -114,7 +114,7 @@ def test_wrong_protocol_version_is_reported(board):
         dut.connect()
 
 
-def test_reset_mid_session_is_detected(firmware, board):
+def test_reset_while_a_run_is_in_flight_is_detected(firmware, board):
     model, _ = firmware
     dut = Dut(board.link, timeout=1.0)
     dut.connect()

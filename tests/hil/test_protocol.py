@@ -116,7 +116,9 @@ def test_boot_event_during_a_session_is_a_reset():
     assert state["booted"] and dut.info is None
 
 
-def test_cli_hil_runs_the_suite_on_a_qemu_board(tmp_path):
+def test_cli_hil_runs_the_suite_over_a_serial_port(tmp_path):
+    """The board path end to end: the QEMU board's UART on a pseudo-terminal, opened by pyserial
+    as a real board's port is."""
     import json
     import subprocess
     import sys
@@ -124,12 +126,13 @@ def test_cli_hil_runs_the_suite_on_a_qemu_board(tmp_path):
     from ..conftest import mlperf
 
     report = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "hil", "--sim", "qemu-rv32imac", "--inputs", "2",
+    proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "hil", "--board", "qemu-cortex-m4", "--port",
+                           "qemu-pty", "--inputs", "2",
                            "--model", str(mlperf("kws_ref_model.tflite")), "--report", str(report)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "5 passed" in proc.stdout and "HIL report" in proc.stdout
-    r = json.loads(report.read_text())["qemu-rv32imac"]
+    r = json.loads(report.read_text())["qemu-cortex-m4"]
     assert r["precision"] == "int8" and r["per_inference"] == sum(n for _, n in r["per_layer"]) > 0
     assert r["throughput"]["input_bytes"] == 490 and r["throughput"]["protocol_inputs_per_s"] > 0
 

@@ -5,6 +5,7 @@ instruction counter writing each benchmark region as it ends (per-layer counts p
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import tempfile
@@ -35,11 +36,16 @@ class UnixSocketLink(SocketLink):
 
 class QemuBoard:
     """with QemuBoard(program) as board: board.link, board.monitor("system_reset"),
-    board.take_regions()."""
+    board.take_regions(). With serial="pty" the UART is a pseudo-terminal instead
+    (board.pty_path), opened like a real board's port (SerialLink): the board path end to end."""
 
-    def __init__(self, program: Program):
-        self.program = program
+    def __init__(self, program: Program, serial: str = "socket"):
+        if serial not in ("socket", "pty"):
+            raise ValueError(f"serial must be 'socket' or 'pty', not {serial!r}")
+        self.program, self.serial = program, serial
         self.proc: subprocess.Popen | None = None
+        self.link: SocketLink | None = None
+        self.pty_path: str | None = None
 
     def __enter__(self) -> "QemuBoard":
         self.tmp = tempfile.TemporaryDirectory(prefix="mcuforge-hil-")
@@ -54,19 +60,34 @@ class QemuBoard:
         plugin = [str(plugin_path()), f"out={d / 'counts.json'}", f"live={self.live}",
                   f"start=0x{p.symbol('mf_bench_start'):x}", f"stop=0x{p.symbol('mf_bench_stop'):x}",
                   "max_regions=0"]
-        cmd += ["-chardev", f"socket,id=uart,path={self.uart_path},server=on,wait=on",
-                "-serial", "chardev:uart",
+        chardev = f"socket,id=uart,path={self.uart_path},server=on,wait=on" if self.serial == "socket" else "pty,id=uart"
+        cmd += ["-chardev", chardev, "-serial", "chardev:uart",
                 "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
                 "-plugin", ",".join(plugin)]
         self.log = open(d / "qemu.log", "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         try:
-            self.link = UnixSocketLink(self.uart_path)
+            if self.serial == "socket":
+                self.link = UnixSocketLink(self.uart_path)
+            else:
+                self.pty_path = self._wait_for_pty()
         except SimError:
+            message = self.output()
             self.__exit__(None, None, None)
-            raise SimError(f"QEMU did not start the board: {self.output()}") from None
+            raise SimError(f"QEMU did not start the board: {message}") from None
         return self
+
+    def _wait_for_pty(self, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(r"char device redirected to (/dev/pts/\d+)", self.output())
+            if match:
+                return match.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise SimError("QEMU did not report its pseudo-terminal")
 
     def output(self) -> str:
         """What QEMU itself printed (errors; the firmware talks over the UART)."""
@@ -86,7 +107,7 @@ class QemuBoard:
         return [tuple(int(v) for v in line.split()) for line in new if line.strip()]
 
     def __exit__(self, *exc) -> None:
-        if getattr(self, "link", None) is not None:
+        if self.link is not None:
             self.link.close()
         if self.proc is not None:
             self.proc.terminate()

@@ -113,7 +113,15 @@ class Session:
 def open_session(target: Target, model: HilModel, work: Path, port: str | None = None,
                  timeout: float = 2.0):
     """A connected session: over `port` to a real board flashed with this model's firmware, or
-    (port None) to the target's QEMU board running it."""
+    (port None) to the target's QEMU board running it. port "qemu-pty" runs the QEMU board on a
+    pseudo-terminal and talks to it over the serial-port path a real board takes."""
+    if port == "qemu-pty":
+        firmware = build_hil_firmware(model.compiled, work / "firmware")
+        with QemuBoard(firmware.program, serial="pty") as board, \
+                open_session(target, model, work, board.pty_path, timeout) as session:
+            session.board = board
+            yield session
+        return
     if port is not None:
         with SerialLink(port, target.hil.baud if target.hil else 115200) as link:
             dut = Dut(link, timeout=timeout)
