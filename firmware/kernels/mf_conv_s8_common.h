@@ -107,7 +107,7 @@ static inline int mf_conv_is_direct(const mf_conv_params_s8 *p, int32_t chunk) {
 
 /* The patch of output pixel i (row-major): the input pixel itself when direct, else its im2col
  * copy in patch. */
-static inline const int8_t *mf_conv_patch_of(const mf_conv_params_s8 *p, const int8_t *in, int i, int8_t *patch,
+static inline __attribute__((always_inline)) const int8_t *mf_conv_patch_of(const mf_conv_params_s8 *p, const int8_t *in, int i, int8_t *patch,
                                             void (*copy)(int8_t *, const int8_t *, int32_t),
                                             void (*fill)(int8_t *, int8_t, int32_t)) {
     int oy = i / p->out_w, ox = i % p->out_w;

@@ -1,16 +1,12 @@
 /* RISC-V vector depthwise convolution: a strip of output channels per pass at e32,m4, int8
  * loads sign-extended (VSEXT.VF4). Depth multiplier 1: VMACC of input and weight vectors; one
  * input channel (a convolution of a 1-channel input, any multiplier): VMACC by the scalar
- * input. Other layouts take the scalar path. Per-channel requantization stays scalar. */
-#include <riscv_vector.h>
-
+ * input. Other layouts take the scalar path. Requantization on four lanes. */
+#include "mf_rvv_dot.h"
 #include "mf_dwconv_s8_common.h"
 
-#if !MF_HAVE_RVV
-#error "rvv kernels need the RISC-V vector extension (-march=..._zve32x or _v)"
-#endif
-
-mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
+mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     const int broadcast = p->in_c == 1;
     if (!broadcast && p->depth_multiplier != 1) return mf_depthwise_scalar(p, in, out);
     int32_t sums[32];
@@ -34,7 +30,11 @@ mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, i
                         }
                     }
                 __riscv_vse32_v_i32m4(sums, acc, vl);
-                mf_dw_store(p, y, c0, sums, (int)vl);
+                for (size_t i = 0, n; i < vl; i += n) { /* requantized four lanes at a time */
+                    n = vl - i < 4 ? vl - i : 4;
+                    mf_rvv_requantize_store(y, __riscv_vle32_v_i32m1(sums + i, n), p->multiplier, p->shift,
+                                            c0 + (int)i, n, p->output_offset, p->act_min, p->act_max);
+                }
                 c0 += (int)vl;
             }
         }

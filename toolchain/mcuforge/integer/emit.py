@@ -59,7 +59,7 @@ def weight_sums(op) -> dict[str, np.ndarray]:
 # Variants whose mf_conv2d_s8 works on im2col patches in planned scratch, with their weight
 # layout: (output channels per block, bytes per chunk); see mf_conv_patch_bytes in
 # firmware/kernels/mf_conv_s8_common.h.
-CONV_LAYOUTS = {"arm_mve": (4, 16)}
+CONV_LAYOUTS = {"arm_mve": (4, 16), "rvv": (4, 32)}
 
 
 def conv_layout(op, target: Target) -> tuple[int, int] | None:
