@@ -8,9 +8,9 @@
 /* SaturatingRoundingDoublingHighMul: (a * b * 2) >> 32, rounded to nearest. */
 static inline int32_t mf_srdhm(int32_t a, int32_t b) {
     if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-    int64_t ab = (int64_t)a * b;
-    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return (int32_t)((ab + nudge) / (1LL << 31));
+    /* gemmlowp adds 2^30 (2^30 - 1 for negative products) and divides truncating toward zero;
+     * that is floor((ab + 2^30) / 2^31) for every product: an arithmetic shift, no division. */
+    return (int32_t)(((int64_t)a * b + (1 << 30)) >> 31);
 }
 
 /* RoundingDivideByPOT: x / 2^exponent, rounded to nearest, ties away from zero. */

@@ -38,15 +38,12 @@ typedef struct {
     const int8_t *weights;               /* conv: O x KH x KW x I; depthwise: KH x KW x (C*M) */
     const int32_t *bias;                 /* per output channel */
     const int32_t *multiplier, *shift;   /* per output channel requantization */
-    const int32_t *tap_sums;             /* conv only: sum over input channels of the weights of
-                                          * each (out channel, ky, kx), so SIMD variants can add
-                                          * input_offset * sum once per tap instead of per MAC;
-                                          * NULL for few input channels (then added per MAC) */
-    const int32_t *filter_sums;          /* conv only, with tap_sums: the sum of each output
-                                          * channel's weights (interior pixels) */
+    const int32_t *filter_sums;          /* conv only: the sum of each output channel's
+                                          * weights, so SIMD variants add input_offset * sum
+                                          * once per output (padding holds the zero point) */
     int8_t *scratch;                     /* conv only: arena scratch planned on the host for
                                           * the SIMD variants' im2col patch
-                                          * (mf_conv_patch_bytes), NULL when unused */
+                                          * (two mf_conv_patch_size patches), NULL when unused */
 } mf_conv_params_s8;
 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);

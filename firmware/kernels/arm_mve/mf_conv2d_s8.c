@@ -19,7 +19,7 @@ static inline void store_pixel(const mf_conv_params_s8 *p, int8_t *y, int oc0, i
 
 static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const int8_t *patch1, int8_t *y0,
                         int8_t *y1) {
-    const int32_t chunks = mf_conv_patch_bytes(p, CHUNK) / CHUNK;
+    const int32_t chunks = mf_conv_patch_size(p, CHUNK) / CHUNK;
     const int8_t *w = p->weights;
     for (int oc0 = 0; oc0 < p->out_c; oc0 += BLOCK) {
         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
@@ -48,6 +48,6 @@ static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (!p->filter_sums) return MF_ERR_ARG;
-    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, mf_mve_copy_s8, mf_mve_fill_s8, pair)
+    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, 1, mf_mve_copy_s8, mf_mve_fill_s8, pair)
     return MF_OK;
 }

@@ -21,16 +21,16 @@ static inline int32_t mf_mve_dot_s8(int32_t acc, const int8_t *a, const int8_t *
     return acc;
 }
 
-/* Byte moves for the im2col patch, tail-predicated. */
-static inline void mf_mve_copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
-    for (; n > 0; n -= 16, src += 16, dst += 16) {
+/* Byte moves for the im2col patch (mf_patch_copy, mf_patch_fill), tail-predicated. */
+static inline void mf_mve_copy_s8(void *patch, int32_t at, const int8_t *src, int32_t n) {
+    for (int8_t *dst = (int8_t *)patch + at; n > 0; n -= 16, src += 16, dst += 16) {
         mve_pred16_t p = vctp8q((uint32_t)n);
         vstrbq_p_s8(dst, vld1q_z_s8(src, p), p);
     }
 }
 
-static inline void mf_mve_fill_s8(int8_t *dst, int8_t value, int32_t n) {
-    for (; n > 0; n -= 16, dst += 16) vstrbq_p_s8(dst, vdupq_n_s8(value), vctp8q((uint32_t)n));
+static inline void mf_mve_fill_s8(void *patch, int32_t at, int8_t value, int32_t n) {
+    for (int8_t *dst = (int8_t *)patch + at; n > 0; n -= 16, dst += 16) vstrbq_p_s8(dst, vdupq_n_s8(value), vctp8q((uint32_t)n));
 }
 
 /* mf_requantize on four lanes (VQRDMULH is SaturatingRoundingDoublingHighMul; the fixup makes

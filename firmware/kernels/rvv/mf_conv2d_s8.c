@@ -11,14 +11,16 @@
 #define HALF 16 /* bytes per int8 register at VLEN 128 (zvl128b) */
 #define BLOCK 4
 
-static void copy(int8_t *dst, const int8_t *src, int32_t n) {
+static void copy(void *patch, int32_t at, const int8_t *src, int32_t n) {
+    int8_t *dst = (int8_t *)patch + at;
     for (size_t left = (size_t)n, vl; left > 0; left -= vl, src += vl, dst += vl) {
         vl = __riscv_vsetvl_e8m1(left);
         __riscv_vse8_v_i8m1(dst, __riscv_vle8_v_i8m1(src, vl), vl);
     }
 }
 
-static void fill(int8_t *dst, int8_t value, int32_t n) {
+static void fill(void *patch, int32_t at, int8_t value, int32_t n) {
+    int8_t *dst = (int8_t *)patch + at;
     for (size_t left = (size_t)n, vl; left > 0; left -= vl, dst += vl) {
         vl = __riscv_vsetvl_e8m1(left);
         __riscv_vse8_v_i8m1(dst, __riscv_vmv_v_x_i8m1(value, vl), vl);
@@ -39,7 +41,7 @@ static inline void store_pixel(const mf_conv_params_s8 *p, int8_t *y, int oc0, s
 
 static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const int8_t *patch1, int8_t *y0,
                         int8_t *y1) {
-    const int32_t chunks = mf_conv_patch_bytes(p, CHUNK) / CHUNK;
+    const int32_t chunks = mf_conv_patch_size(p, CHUNK) / CHUNK;
     const int8_t *w = p->weights;
     for (int oc0 = 0; oc0 < p->out_c; oc0 += BLOCK) {
         vint32m1_t a0 = __riscv_vmv_s_x_i32m1(0, 1), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -74,6 +76,6 @@ static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (!p->filter_sums) return MF_ERR_ARG;
-    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, copy, fill, pair)
+    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, 1, copy, fill, pair)
     return MF_OK;
 }

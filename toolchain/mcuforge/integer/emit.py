@@ -5,6 +5,7 @@ library. Activations live in the planned static arena; a reshape is a view and e
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +30,6 @@ KERNELS = {
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h", "mf_fc_s8_common.h",
            "mf_dwconv_s8_common.h")
 PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
-# Tap sums cost 4 bytes per out channel and tap, the weights in_c bytes: below this many input
-# channels (e.g. the 1-channel first layer of the KWS model, where they would be 10 KB against
-# 2.5 KB of weights) the kernels add the input offset per MAC instead (tap_sums = NULL).
-TAP_SUM_MIN_CHANNELS = 3
 
 
 def kernel_of(op) -> str:
@@ -42,59 +39,71 @@ def kernel_of(op) -> str:
 
 
 def weight_sums(op) -> dict[str, np.ndarray]:
-    """Weight sums the SIMD kernel variants use (computed here once, not on the device): for
-    conv2d per output channel, and per (out channel, ky, kx) tap when there are enough input
-    channels; per unit for int8 fully connected layers."""
+    """Weight sums the SIMD kernel variants use to add the input offset once per output
+    (computed here once, not on the device): per output channel for conv2d, per unit for int8
+    fully connected layers."""
     w = op.params.get("weights")
     if op.kind == "conv2d":
-        sums = {"filter_sums": w.astype(np.int64).sum(axis=(1, 2, 3)).astype(np.int32)}
-        if w.shape[3] >= TAP_SUM_MIN_CHANNELS:
-            sums["tap_sums"] = w.astype(np.int64).sum(axis=3).reshape(-1).astype(np.int32)
-        return sums
+        return {"filter_sums": w.astype(np.int64).sum(axis=(1, 2, 3)).astype(np.int32)}
     if op.kind == "fully_connected" and op.params.get("weight_bits", 8) == 8:
         return {"filter_sums": w.astype(np.int64).sum(axis=1).astype(np.int32)}
     return {}
 
 
-# Variants whose mf_conv2d_s8 works on im2col patches in planned scratch, with their weight
-# layout: (output channels per block, bytes per chunk); see mf_conv_patch_bytes in
-# firmware/kernels/mf_conv_s8_common.h.
-CONV_LAYOUTS = {"arm_mve": (4, 16), "rvv": (4, 32)}
+@dataclass(frozen=True)
+class ConvLayout:
+    """How a conv2d kernel variant stores its weights and patches (mf_conv_s8_common.h): blocks
+    of `block` output channels, each as chunks of `block` filters x `chunk` bytes of the
+    flattened filter, zero-padded; `order` permutes the bytes inside each chunk; patches hold
+    `element` bytes per tap and channel."""
+    block: int
+    chunk: int
+    element: int = 1
+    order: tuple[int, ...] | None = None
 
 
-def conv_layout(op, target: Target) -> tuple[int, int] | None:
+# Variants whose mf_conv2d_s8 works on im2col patches in planned scratch. arm_dsp widens the
+# patch to int16 once, and stores each 4-byte chunk as w0 w2 w1 w3 so that SXTB16 and SXTB16
+# ROR 8 of one word give the pairs (w0, w1), (w2, w3) of the int16 patch words.
+CONV_LAYOUTS = {"arm_mve": ConvLayout(4, 16), "rvv": ConvLayout(4, 32),
+                "arm_dsp": ConvLayout(2, 4, element=2, order=(0, 2, 1, 3))}
+
+
+def conv_layout(op, target: Target) -> ConvLayout | None:
     """The blocked weight layout of a conv2d's kernel variant on `target`, None for plain OHWI."""
     if op.kind != "conv2d":
         return None
     return CONV_LAYOUTS.get(kernel_variant(target, "mf_conv2d_s8"))
 
 
-def _patch_bytes(op, chunk: int) -> int:
+def _patch_size(op, chunk: int) -> int:
+    """Elements of one im2col patch (mirrors mf_conv_patch_size)."""
     _, kh, kw, ic = op.params["weights"].shape
     return -(-kh * kw * ic // chunk) * chunk
 
 
 def scratch_bytes(op, target: Target) -> int:
     """Arena scratch an op's kernel needs on `target`, alive during its own step: the two im2col
-    patches of the SIMD conv2d variants, none for a 1x1 unpadded convolution over whole chunks
-    of input channels (mirrors mf_conv_is_direct); 0 for every other kernel."""
+    patches of the SIMD conv2d variants, none where the input pixel is the patch (mirrors
+    mf_conv_is_direct); 0 for every other kernel."""
     layout = conv_layout(op, target)
     if not layout:
         return 0
     _, kh, kw, ic = op.params["weights"].shape
-    if (kh, kw) == (1, 1) and tuple(op.params["pad"]) == (0, 0) and ic % layout[1] == 0:
+    direct = layout.element == 1 and (kh, kw) == (1, 1) and tuple(op.params["pad"]) == (0, 0)
+    if direct and ic % layout.chunk == 0:
         return 0
-    return 2 * _patch_bytes(op, layout[1])
+    return 2 * _patch_size(op, layout.chunk) * layout.element
 
 
-def blocked_weights(op, block: int, chunk: int) -> np.ndarray:
-    """OHWI conv weights as blocks of `block` output channels, each block as chunks of `block`
-    filters x `chunk` bytes of the flattened filter, zero-padded in both directions."""
-    w = op.params["weights"]
-    oc, k = w.shape[0], _patch_bytes(op, chunk)
+def blocked_weights(op, layout: ConvLayout) -> np.ndarray:
+    """OHWI conv weights in a variant's blocked layout."""
+    w, block, chunk = op.params["weights"], layout.block, layout.chunk
+    oc, k = w.shape[0], _patch_size(op, chunk)
     padded = np.zeros((-(-oc // block) * block, k), np.int8)
     padded[:oc, :w[0].size] = w.reshape(oc, -1)
-    return padded.reshape(-1, block, k // chunk, chunk).transpose(0, 2, 1, 3).copy()
+    blocked = padded.reshape(-1, block, k // chunk, chunk).transpose(0, 2, 1, 3)
+    return (blocked[..., list(layout.order)] if layout.order else blocked).copy()
 
 
 def stored_weights(op, target: Target | None = None) -> np.ndarray:
@@ -103,7 +112,7 @@ def stored_weights(op, target: Target | None = None) -> np.ndarray:
     bits = op.params.get("weight_bits", 8)
     layout = conv_layout(op, target) if target is not None else None
     if layout:
-        return blocked_weights(op, *layout)
+        return blocked_weights(op, layout)
     return op.params["weights"] if bits == 8 else pack(op.params["weights"], bits)
 
 
@@ -180,7 +189,7 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
                "#define MF_PROFILE_START() mf_bench_start()", "#define MF_PROFILE_STOP() mf_bench_stop()",
                "#else", "#define MF_PROFILE_START()", "#define MF_PROFILE_STOP()", "#endif", ""]
     arrays = {"weights": "int8_t", "bias": "int32_t", "multiplier": "int32_t", "shift": "int32_t",
-              "tap_sums": "int32_t", "filter_sums": "int32_t"}
+              "filter_sums": "int32_t"}
     if plan.arena_size:  # a single-layer model without scratch needs none
         model_c += [f"static int8_t mf_arena[{plan.arena_size}] __attribute__((aligned(16)));", ""]
     for i, op in enumerate(graph.ops):
