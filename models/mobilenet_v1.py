@@ -79,3 +79,9 @@ def train(epochs=3, n=768, seed=0):
     with torch.no_grad():
         accuracy = float((model(tx).argmax(1) == ty).float().mean())
     return model, accuracy
+
+
+def batches(split):
+    """For `mcuforge quantize --data models/mobilenet_v1.py:batches`: (x, y) batches of a split."""
+    x, y = (torch.from_numpy(a) for a in scenes(768 if split == "train" else 256, 0 if split == "train" else 1))
+    return list(zip(x.split(32), y.split(32)))

@@ -536,13 +536,17 @@ def _quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file,
     if target:
         from .integer.compiler import compile_int8, run_int8
 
-        c = compile_int8(graph, Path(path).stem, load_target(target), Path("out") / f"{Path(path).stem}-{target}-int8")
-        r = run_int8(c, int8_inputs(quantized, x, graph), c.out_dir / "build")
+        t = load_target(target)
+        c = compile_int8(graph, Path(path).stem, t, Path("out") / f"{Path(path).stem}-{target}-int8")
+        # the inputs are built into the program: as many as fit in half the flash the model leaves
+        room = (t.memory.flash.length - c.weight_bytes - 64 * 1024) // 2
+        on_target = max(1, min(len(x), room // graph.input.nbytes))
+        r = run_int8(c, int8_inputs(quantized, x[:on_target], graph), c.out_dir / "build")
         target_outputs, mismatches = r.outputs, r.mismatches
     stages = drift(float_model, quantized, graph, x, y, target_outputs)
     if json_out:
         _print_json({"model": str(path), "recipe": recipe, "test_samples": len(x), "stages": stages_as_dicts(stages),
-                     "on_target_mismatches": mismatches})
+                     "on_target_samples": on_target if target else 0, "on_target_mismatches": mismatches})
     else:
         table = Table(title=f"drift on the test split ({len(x)} samples), recipe {recipe}")
         for col in ("stage", "accuracy", "top-1 agreement with float", "max |Δ| vs float"):
@@ -552,8 +556,10 @@ def _quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file,
                           f"{100 * s.top1_agreement_with_float:.2f} %", f"{s.max_abs_difference_from_float:.4g}")
         out.print(table)
         if mismatches is not None:
-            out.print(f"on target {target}: {len(x) - mismatches} of {len(x)} outputs bit-identical to the "
-                      "integer host reference")
+            out.print(f"on target {target}: {on_target - mismatches} of {on_target} outputs bit-identical to the "
+                      "integer host reference" + ("" if on_target == len(x) else
+                                                  f" (the first {on_target} of {len(x)} test samples: as many as "
+                                                  "fit in flash beside the model)"))
         out.print(f"saved {path}; compile it with: mcuforge compile {path} --target TARGET")
     return 1 if mismatches else 0
 

@@ -15,6 +15,7 @@ from torch import nn
 from ..errors import ModelError
 from ..integer.graph import QGraph, QOp, QTensor
 from ..integer.ops.common import channel_multipliers
+from .qat import IntAvgPool2d
 
 
 def _nhwc(shape) -> tuple[int, ...]:
@@ -93,9 +94,18 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
             params = dict(filter=k, stride=st, pad=pad, act_min=-128, act_max=127)
             ops.append(QOp(i, "max_pool2d", [current], out, params))
             current, i = out, i + 1
+        elif isinstance(m, IntAvgPool2d):
+            with torch.no_grad():
+                pooled = m(value)
+            k, st = m.window(value.value)
+            out = new(_nhwc(pooled.shape), current.scale[0], current.zp())
+            ops.append(QOp(i, "avg_pool2d", [current], out,
+                           dict(filter=k, stride=st, pad=(0, 0), act_min=-128, act_max=127)))
+            value, current, i = pooled, out, i + 1
         elif isinstance(m, (qnn.QuantLinear, qnn.QuantConv2d)):
             name = type(m).__name__
-            nxt = mods[i + 1] if i + 1 < len(mods) else None
+            relu6 = i + 1 < len(mods) and isinstance(mods[i + 1], nn.ReLU6)  # float clamp, then QuantReLU
+            nxt = mods[i + 1 + relu6] if i + 1 + relu6 < len(mods) else None
             if not isinstance(nxt, (qnn.QuantReLU, qnn.QuantIdentity)):
                 raise ModelError(f"layer {i} ({name}) is not followed by an activation quantizer; "
                                  "a float value would be left inside the int8 region")
@@ -104,17 +114,20 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
             in_scale = float(current.scale[0])
             bias = _bias(m, in_scale, w_scale, units)
             with torch.no_grad():
-                value = nxt(m(value))
+                value = nxt(mods[i + 1](m(value)) if relu6 else m(value))
             out_scale, out_zp = _act(value, i + 1, nxt)
             out = new(_nhwc(value.shape), out_scale[0], out_zp)
             mult, shift = channel_multipliers(in_scale, w_scale, float(out_scale[0]), units)
             relu = isinstance(nxt, qnn.QuantReLU)
+            # ReLU6's clamp as TFLite's activation range: zero point + round(6 / scale)
+            act_max = min(127, out_zp + int(round(6.0 / float(out_scale[0])))) if relu6 else 127
             params = dict(bias=bias, multiplier=mult, shift=shift, input_offset=-current.zp(), output_offset=out_zp,
-                          act_min=out_zp if relu else -128, act_max=127)
+                          act_min=out_zp if relu else -128, act_max=act_max)
             if isinstance(m, qnn.QuantLinear):
                 if flattened_from is not None:  # columns from PyTorch's (C, H, W) order to NHWC's (H, W, C)
                     h, w, c = flattened_from
                     w_int = w_int.reshape(units, c, h, w).transpose(0, 2, 3, 1).reshape(units, -1)
+                    flattened_from = None  # later layers see this layer's vector
                 params.update(weights=w_int, weight_bits=bits, filter_offset=0,
                               macs=m.in_features * units * (current.size // m.in_features))
                 ops.append(QOp(i, "fully_connected", [current], out, params))
@@ -132,7 +145,7 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
                     params["weights"] = w_int.transpose(1, 2, 3, 0)
                     params["depth_multiplier"] = units // m.groups
                     ops.append(QOp(i, "depthwise_conv2d", [current], out, params))
-            current, i = out, i + 2
+            current, i = out, i + 2 + relu6
         else:
             raise ModelError(f"layer {i} ({type(m).__name__}) has no integer kernel between quantizers")
     return QGraph(tensors, ops, graph_input, current)

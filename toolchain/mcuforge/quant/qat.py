@@ -1,11 +1,13 @@
 """Quantization-aware training and calibration of sequential models with Brevitas.
 
-`quantize_sequential` rebuilds an `nn.Sequential` of Conv2d (plain or depthwise), BatchNorm2d,
-ReLU, MaxPool2d, Flatten and Linear layers with Brevitas layers of the chosen preset, copying
-the float weights: an input quantizer first; a batch norm after a convolution is folded into it
-before training; each Conv2d/Linear is followed by QuantReLU (when a ReLU follows) or by an
-output quantizer. Other layers are refused, naming the layer. `train` runs QAT; `calibrate`
-runs PTQ (statistics only, no weight update)."""
+`quantize_sequential` rebuilds an `nn.Sequential` (nested Sequentials are flattened) of Conv2d
+(plain or depthwise), BatchNorm2d, ReLU, ReLU6, MaxPool2d, AdaptiveAvgPool2d(1) / AvgPool2d,
+Flatten and Linear layers with Brevitas layers of the chosen preset, copying the float weights:
+an input quantizer first; a batch norm after a convolution is folded into it before training;
+each Conv2d/Linear is followed by QuantReLU (when a ReLU or ReLU6 follows; ReLU6 keeps its float
+clamp in front, which the integer code applies as its activation range) or by an output
+quantizer. Average pooling works on the integers as TFLite's does (`IntAvgPool2d`). Other layers
+are refused, naming the layer. `train` runs QAT; `calibrate` runs PTQ (statistics only)."""
 
 from __future__ import annotations
 
@@ -18,11 +20,49 @@ from ..errors import ModelError
 from .presets import Preset
 
 
+class IntAvgPool2d(nn.Module):
+    """Average pooling of a quant tensor on its integers, as TFLite's int8 AveragePool does: the
+    mean of the window in the int8 domain (Brevitas' uint8 - 128), rounded half away from zero,
+    with the input's scale and zero point; a straight-through gradient for QAT."""
+
+    def __init__(self, kernel_size=None, stride=None):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride  # None: global
+
+    def window(self, x) -> tuple[tuple[int, int], tuple[int, int]]:
+        k = tuple(x.shape[-2:]) if self.kernel_size is None else nn.modules.utils._pair(self.kernel_size)
+        s = k if self.stride is None else nn.modules.utils._pair(self.stride)
+        return k, s
+
+    def forward(self, x):
+        from brevitas.quant_tensor import IntQuantTensor
+
+        if not isinstance(x, IntQuantTensor):  # quantization off (calibration): plain float pooling
+            k, s = self.window(x)
+            return nn.functional.avg_pool2d(x, k, s)
+        k, s = self.window(x.value)
+        offset = 0 if x.signed else 128
+        q = x.value / x.scale + x.zero_point - offset  # int8-domain values, with gradient
+        mean = nn.functional.avg_pool2d(q, k, s)
+        rounded = torch.sign(mean) * torch.floor(torch.abs(mean) + 0.5)
+        q8 = mean + (rounded - mean).detach()
+        value = (q8 + offset - x.zero_point) * x.scale
+        return IntQuantTensor(value, x.scale, x.zero_point, x.bit_width, x.signed, self.training)
+
+
+def _flat(model: nn.Module) -> list[nn.Module]:
+    return [leaf for m in model for leaf in (_flat(m) if isinstance(m, nn.Sequential) else [m])]
+
+
+_RELUS = (nn.ReLU, nn.ReLU6)
+_NORMS = (nn.BatchNorm2d, nn.BatchNorm1d)
+
+
 def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
     if not isinstance(model, nn.Sequential):
         raise ModelError(f"quantization takes an nn.Sequential of Linear/ReLU/Flatten layers, got {type(model).__name__}")
     layers: list[nn.Module] = [qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True)]
-    modules = list(model)
+    modules = _flat(model)
     for i, m in enumerate(modules):
         if isinstance(m, nn.Conv2d):
             if m.groups not in (1, m.in_channels) or m.padding_mode != "zeros" or isinstance(m.padding, str):
@@ -35,46 +75,66 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
             q.weight.data.copy_(weight)
             q.bias.data.copy_(bias)
             layers.append(q)
-            rest = [x for x in modules[i + 1:] if not isinstance(x, nn.BatchNorm2d)][:1]
-            if not (rest and isinstance(rest[0], nn.ReLU)):
-                layers.append(qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True))
-        elif isinstance(m, nn.BatchNorm2d):
-            if i == 0 or not isinstance(modules[i - 1], nn.Conv2d):
-                raise ModelError(f"layer {i} (BatchNorm2d) does not follow a Conv2d, so it cannot be folded")
+            _output_quantizer(layers, modules, i, preset)
+        elif isinstance(m, _NORMS):
+            if i == 0 or not isinstance(modules[i - 1], (nn.Conv2d, nn.Linear)):
+                raise ModelError(f"layer {i} ({type(m).__name__}) does not follow a Conv2d or Linear, so it "
+                                 "cannot be folded")
         elif isinstance(m, nn.MaxPool2d):
             layers.append(nn.MaxPool2d(m.kernel_size, m.stride, m.padding))  # keeps the quant tensor
+        elif isinstance(m, nn.AdaptiveAvgPool2d):
+            if nn.modules.utils._pair(m.output_size) != (1, 1):
+                raise ModelError(f"layer {i} (AdaptiveAvgPool2d): output size {m.output_size}; the integer "
+                                 "backend pools globally (output size 1)")
+            layers.append(IntAvgPool2d())
+        elif isinstance(m, nn.AvgPool2d):
+            if m.padding not in (0, (0, 0)) or m.ceil_mode:
+                raise ModelError(f"layer {i} (AvgPool2d): padding or ceil_mode; use valid windows")
+            layers.append(IntAvgPool2d(m.kernel_size, m.stride))
         elif isinstance(m, nn.Linear):
             # a float output: the activation quantizer that follows requantizes it (Brevitas
             # cannot describe the accumulator of sub-8-bit weights times zero-pointed inputs)
-            q = qnn.QuantLinear(m.in_features, m.out_features, bias=m.bias is not None,
+            bn = modules[i + 1] if i + 1 < len(modules) and isinstance(modules[i + 1], _NORMS) else None
+            q = qnn.QuantLinear(m.in_features, m.out_features, bias=m.bias is not None or bn is not None,
                                 weight_quant=preset.weight_quant, bias_quant=preset.bias_quant,
                                 return_quant_tensor=False)
-            q.weight.data.copy_(m.weight.data)
-            if m.bias is not None:
-                q.bias.data.copy_(m.bias.data)
+            weight, bias = fold_batch_norm(m, bn)
+            q.weight.data.copy_(weight)
+            if q.bias is not None:
+                q.bias.data.copy_(bias)
             layers.append(q)
-            if not (i + 1 < len(modules) and isinstance(modules[i + 1], nn.ReLU)):
-                layers.append(qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True))
-        elif isinstance(m, nn.ReLU):
+            _output_quantizer(layers, modules, i, preset)
+        elif isinstance(m, _RELUS):
             if i > 0 and isinstance(modules[i - 1], nn.Flatten):
-                raise ModelError(f"layer {i} (ReLU) follows a Flatten; put it before")
+                raise ModelError(f"layer {i} ({type(m).__name__}) follows a Flatten; put it before")
+            if isinstance(m, nn.ReLU6):
+                layers.append(nn.ReLU6())  # the clamp at 6, in float before the quantizer
             layers.append(qnn.QuantReLU(act_quant=preset.relu_quant, return_quant_tensor=True))
         elif isinstance(m, nn.Flatten):
             layers.append(m)
         else:
             raise ModelError(f"layer {i} ({type(m).__name__}) has no integer kernel in the quantizer yet",
-                             hint="quantize Conv2d, BatchNorm2d, ReLU, MaxPool2d, Flatten and Linear layers")
+                             hint="quantize Conv2d, BatchNorm, ReLU/ReLU6, MaxPool2d, AvgPool2d, Flatten and "
+                                  "Linear layers")
     return nn.Sequential(*layers)
 
 
+def _output_quantizer(layers: list, modules: list, i: int, preset: Preset) -> None:
+    """After a Conv2d/Linear: nothing when a ReLU/ReLU6 follows (past a batch norm), which brings
+    its own quantizer; else an output quantizer."""
+    rest = [x for x in modules[i + 1:] if not isinstance(x, _NORMS)][:1]
+    if not (rest and isinstance(rest[0], _RELUS)):
+        layers.append(qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True))
+
+
 @torch.no_grad()
-def fold_batch_norm(conv: nn.Conv2d, bn: nn.Module | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The convolution's weight and bias with a following inference batch norm folded in."""
-    weight = conv.weight.detach().clone()
-    bias = conv.bias.detach().clone() if conv.bias is not None else torch.zeros(conv.out_channels)
-    if isinstance(bn, nn.BatchNorm2d):
+def fold_batch_norm(layer: nn.Module, bn: nn.Module | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A Conv2d's or Linear's weight and bias with a following inference batch norm folded in."""
+    weight = layer.weight.detach().clone()
+    bias = layer.bias.detach().clone() if layer.bias is not None else torch.zeros(weight.shape[0])
+    if isinstance(bn, _NORMS):
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-        weight = weight * scale.reshape(-1, 1, 1, 1)
+        weight = weight * scale.reshape(-1, *[1] * (weight.dim() - 1))
         bias = bn.bias + (bias - bn.running_mean) * scale
     return weight, bias
 

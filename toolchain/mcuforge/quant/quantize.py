@@ -86,11 +86,13 @@ def drift(float_model, quantized, graph: QGraph, x: torch.Tensor, y: torch.Tenso
     ints = np.stack([run_reference(graph, xi) for xi in inputs]).reshape(len(x), -1).astype(np.int64)
     scale, zp = graph.output.s(), graph.output.zp()
     stages = [("float", f), ("fake-quant (Brevitas)", q), ("integer host reference", (ints - zp) * scale)]
-    if target_outputs is not None:
-        stages.append(("on target", (target_outputs.reshape(len(x), -1).astype(np.int64) - zp) * scale))
+    if target_outputs is not None:  # the first len(target_outputs) samples
+        n = len(target_outputs)
+        stages.append((f"on target ({n} samples)" if n < len(x) else "on target",
+                       (target_outputs.reshape(n, -1).astype(np.int64) - zp) * scale))
     top_f = f.argmax(1)
-    return [Stage(name, float(np.mean(v.argmax(1) == y.numpy())) if y is not None else None,
-                  float(np.mean(v.argmax(1) == top_f)), float(np.max(np.abs(v - f))))
+    return [Stage(name, float(np.mean(v.argmax(1) == y.numpy()[:len(v)])) if y is not None else None,
+                  float(np.mean(v.argmax(1) == top_f[:len(v)])), float(np.max(np.abs(v - f[:len(v)]))))
             for name, v in stages]
 
 
