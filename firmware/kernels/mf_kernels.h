@@ -16,14 +16,16 @@ typedef enum {
     MF_ERR_ARG = -1, /* an argument out of range (e.g. a negative length) */
 } mf_status;
 
-/* IEEE binary16. Arithmetic is native where the core has it (Zfh, Armv8.1-M FP16). */
-typedef _Float16 mf_f16;
-
 /* *out = sum(a[i] * b[i]) over n elements, exact in int32 for n < 2^17. */
 mf_status mf_dot_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t *out);
 
+#if defined(__FLT16_MAX__) /* the compiler has _Float16 (GCC for an M4 without +fp16 has not) */
+/* IEEE binary16. Arithmetic is native where the core has it (Zfh, Armv8.1-M FP16). */
+typedef _Float16 mf_f16;
+
 /* *out = sum(a[i] * b[i]) in fp16 arithmetic; the summation order depends on the variant. */
 mf_status mf_dot_f16(const mf_f16 *a, const mf_f16 *b, int32_t n, mf_f16 *out);
+#endif
 
 /* ---- int8 kernels, TFLite int8 arithmetic, NHWC, batch 1 -----------------------------------
  * Parameters are computed on the host (toolchain/mcuforge/integer/ops) and emitted as const

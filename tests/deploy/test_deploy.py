@@ -99,3 +99,27 @@ def test_cli_boards_lists_them(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "boards", "--json"], capture_output=True, text=True)
     names = {b["name"] for b in __import__("json").loads(proc.stdout)}
     assert names == set(BOARDS)
+
+
+GNU = {"arm": "arm-none-eabi-gcc", "riscv": "riscv64-unknown-elf-gcc"}
+
+
+@pytest.mark.parametrize("name,spec", [("nucleo_l4r5zi", "kws"), ("nucleo_l552ze_q", "kws"),
+                                       ("sipeed-longan-nano", "kws"), ("hifive1-revb", "mlp")])
+def test_project_sources_compile_with_gcc(name, spec, tmp_path):
+    """PlatformIO builds with GCC, not clang: every project file compiles with the GNU cross
+    compiler for the board (picolibc's headers), with no implicit declarations."""
+    from mcuforge.build.tools import tool
+    from mcuforge.deploy.project import project_sources
+
+    board = load_board(name)
+    model = str(mlperf("kws_ref_model.tflite")) if spec == "kws" else MLP
+    project = generate_project(model, board, tmp_path / "proj", check_build=False)
+    sources, includes = project_sources(project.path)
+    isa = ["-mthumb", *board.compiler.cflags] if board.arch == "arm" else ["-march=rv32imac_zicsr", "-mabi=ilp32"]
+    for src in sources:
+        cmd = [tool(GNU[board.arch]), "--specs=picolibc.specs", *isa, "-O2", "-std=c11", "-DMF_PROFILE_HOOKS",
+               "-Wall", "-Werror=implicit-function-declaration", "-Werror=attributes", "-Werror=int-conversion",
+               *[f"-I{d}" for d in includes], "-c", str(src), "-o", str(tmp_path / "x.o")]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        assert proc.returncode == 0, f"{src.name}: {proc.stderr}"

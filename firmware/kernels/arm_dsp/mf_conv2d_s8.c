@@ -14,7 +14,7 @@ static void copy(void *patch, int32_t at, const int8_t *src, int32_t n) {
     int32_t i = 0;
     for (; i + 4 <= n; i += 4) { /* four bytes -> two words of int16 pairs, in order */
         int32_t v = mf_dsp_load4(src + i);
-        int32_t even = __sxtb16(v), odd = __sxtb16(__ror(v, 8)); /* (x0, x2), (x1, x3) */
+        int32_t even = __sxtb16(v), odd = __sxtb16(mf_ror(v, 8)); /* (x0, x2), (x1, x3) */
         int32_t lo = (int32_t)(((uint32_t)even & 0xFFFFu) | ((uint32_t)odd << 16)); /* PKHBT: (x0, x1) */
         int32_t hi = (int32_t)(((uint32_t)odd & 0xFFFF0000u) | ((uint32_t)even >> 16)); /* PKHTB: (x2, x3) */
         __builtin_memcpy(dst + i, &lo, 4);
@@ -45,10 +45,10 @@ static inline void pair(const mf_conv_params_s8 *p, const int16_t *patch0, const
             int32_t u0, u1, v0, v1;
             __builtin_memcpy(&u0, x0, 4), __builtin_memcpy(&u1, x0 + 2, 4);
             __builtin_memcpy(&v0, x1, 4), __builtin_memcpy(&v1, x1 + 2, 4);
-            int32_t k = mf_dsp_load4(w), klo = __sxtb16(k), khi = __sxtb16(__ror(k, 8));
+            int32_t k = mf_dsp_load4(w), klo = __sxtb16(k), khi = __sxtb16(mf_ror(k, 8));
             a0 = __smlad(u0, klo, a0), a0 = __smlad(u1, khi, a0);
             b0 = __smlad(v0, klo, b0), b0 = __smlad(v1, khi, b0);
-            k = mf_dsp_load4(w + CHUNK), klo = __sxtb16(k), khi = __sxtb16(__ror(k, 8));
+            k = mf_dsp_load4(w + CHUNK), klo = __sxtb16(k), khi = __sxtb16(mf_ror(k, 8));
             a1 = __smlad(u0, klo, a1), a1 = __smlad(u1, khi, a1);
             b1 = __smlad(v0, klo, b1), b1 = __smlad(v1, khi, b1);
         }

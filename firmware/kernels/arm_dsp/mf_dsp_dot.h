@@ -11,6 +11,12 @@
 #error "arm_dsp kernels need the Arm DSP extension (-mcpu=cortex-m4/m7/m33/m55)"
 #endif
 
+/* Rotate right (ROR; clang folds it into SXTB16's rotation). Not ACLE's __ror, which GCC's
+ * arm_acle.h lacks: PlatformIO builds these kernels with GCC. */
+static inline int32_t mf_ror(int32_t v, unsigned r) {
+    return (int32_t)(((uint32_t)v >> r) | ((uint32_t)v << (32u - r)));
+}
+
 static inline int32_t mf_dsp_load4(const int8_t *p) {
     int32_t v;
     __builtin_memcpy(&v, p, 4); /* one LDR; unaligned word loads are allowed on M4/M7/M55 */
@@ -23,7 +29,7 @@ static inline int32_t mf_dsp_dot_s8(int32_t acc, const int8_t *a, const int8_t *
     for (; i + 4 <= n; i += 4) {
         int32_t va = mf_dsp_load4(a + i), vb = mf_dsp_load4(b + i);
         acc = __smlad(__sxtb16(va), __sxtb16(vb), acc);
-        acc = __smlad(__sxtb16(__ror(va, 8)), __sxtb16(__ror(vb, 8)), acc);
+        acc = __smlad(__sxtb16(mf_ror(va, 8)), __sxtb16(mf_ror(vb, 8)), acc);
     }
     for (; i < n; i++) acc += a[i] * b[i];
     return acc;

@@ -54,7 +54,9 @@ void *TVMBackendAllocWorkspace(int device_type, int device_id, uint64_t nbytes, 
                                int dtype_bits_hint);
 int TVMBackendFreeWorkspace(int device_type, int device_id, void *ptr);
 
+#if defined(__FLT16_MAX__) /* fp16 models need it; GCC lacks _Float16 on cores without fp16 */
 typedef _Float16 half;
+#endif
 
 /* libm (picolibc) */
 float expf(float);
