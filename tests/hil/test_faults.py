@@ -148,3 +148,14 @@ def test_simulator_gone_is_reported(board):
     board.proc.wait()
     with pytest.raises(LinkClosed, match="gone|closed"):
         dut.echo(b"hello?")
+
+
+def test_reset_command_restarts_the_device(firmware, board):
+    model, _ = firmware
+    dut = Dut(board.link)
+    dut.connect()
+    boots = dut.stats["boots"]
+    dut.reset()
+    info = dut.connect()  # the device boots again (BOOT event) and answers a new handshake
+    assert info.model_hash == model.hash and dut.stats["boots"] == boots + 1
+    _check_inference(dut, model)
