@@ -4,6 +4,7 @@ never taken as a result."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -114,17 +115,39 @@ def test_wrong_protocol_version_is_reported(board):
         dut.connect()
 
 
-def test_reset_while_a_run_is_in_flight_is_detected(firmware, board):
+def test_reset_during_a_run_is_detected(firmware, board):
+    """The board resets while the model runs (its first layers' instruction counts have come in).
+    On a loaded host the run can finish before QEMU's monitor acts: then the answer is right and
+    the next try resets it again."""
     model, _ = firmware
-    dut = Dut(board.link, timeout=1.0)
+    dut = Dut(board.link, timeout=2.0, retries=0)
     dut.connect()
-    dut.load_input(model.inputs(1)[0].tobytes())
-    board.monitor("stop")
-    board.link.write(p.Frame(p.RUN, 77).encode())  # RUN is on its way when the device resets
-    board.monitor("system_reset")
-    board.monitor("cont")
-    with pytest.raises(DeviceReset, match="reset"):
-        dut.run()
+    outcomes = []
+    for _ in range(5):
+        dut.load_input(model.inputs(1)[0].tobytes())
+        board.take_regions()
+        outcome = []
+
+        def run():
+            try:
+                outcome.append(dut.run())
+            except Exception as exc:  # noqa: BLE001 - the test inspects it
+                outcome.append(exc)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not board.take_regions() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        board.monitor("system_reset")  # the run has started and has layers still to go
+        worker.join(timeout=20)
+        outcomes += outcome
+        if outcome and isinstance(outcome[0], DeviceReset):
+            break
+        assert outcome and outcome[0][0] == 0, outcome  # finished first: a normal answer
+        dut.connect()
+    assert isinstance(outcomes[-1], DeviceReset) and "reset" in str(outcomes[-1]), outcomes
+    dut.retries = 3
     dut.connect()  # a new handshake, and the device works again
     _check_inference(dut, model)
 

@@ -161,7 +161,9 @@ class Dut:
 
     # -- commands -------------------------------------------------------------------------
     def connect(self, boot_timeout: float = 20.0) -> DeviceInfo:
-        """Wait until the device answers (bytes sent while it boots can be lost), then handshake."""
+        """Wait until the device answers (bytes sent while it boots can be lost), then handshake.
+        A new session: a reset before it is no error."""
+        self.info = None
         deadline = time.monotonic() + boot_timeout
         retries, self.retries = self.retries, 0
         try:
