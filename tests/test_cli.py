@@ -11,7 +11,7 @@ import pytest
 from .conftest import TARGETS
 
 
-def mcuforge(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def mcuforge(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mcuforge.cli", *args], capture_output=True, text=True,
                           timeout=timeout)
 
