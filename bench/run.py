@@ -9,7 +9,9 @@
 Figures are instruction counts from QEMU, deterministic, never time (compile time excepted).
 2b. int8: the MLPerf Tiny int8 models x every target, with the fp32/int8 ratios of instructions
    and flash against their float versions measured in the same run.
-Usage: python bench/run.py [models|int8|isa]...
+3. memory: the MLPerf Tiny int8 models' RAM against TFLite Micro's arena, kernel code against
+   weights.
+Usage: python bench/run.py [models|int8|memory|isa]...
 """
 
 from __future__ import annotations
@@ -88,6 +90,39 @@ def int8_table() -> list[str]:
     return failed
 
 
+def memory_table() -> list[str]:
+    """RAM against the peer: TFLite Micro's arena (its recording allocator: total, and the
+    activations part) beside mcuforge's whole RAM for the same model (data + bss, which hold the
+    arena with kernel scratch, plus the stack measured on target); kernel code beside weights."""
+    from mcuforge.build.elf import code_bytes
+    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+    from mcuforge.integer.tflite_int8 import read_int8_tflite
+    from mcuforge.integer.tflm import tflm_arena
+    from mcuforge.target import all_targets
+
+    print("| model | target | TFLM arena B (activations) | mcuforge arena B | data + bss B | stack B | RAM B "
+          "| of TFLM total | kernel code B | weights B |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    failed = []
+    for name in INT8:
+        graph = read_int8_tflite(MLPERF / name)
+        total, head = tflm_arena(MLPERF / name)
+        for target in all_targets():
+            with tempfile.TemporaryDirectory() as tmp:
+                c = compile_int8(graph, Path(name).stem, target, Path(tmp) / "out")
+                r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
+                kernels = {p.stem for p in c.sources if p.name.startswith("mf_")}
+                code = code_bytes(r.program.elf.with_suffix(".map"), kernels)
+            if r.mismatches:
+                failed.append(f"{name} {target.name}: differs from the integer reference")
+            sizes = r.program.sizes
+            ram = sizes.data + sizes.bss + r.stack_used
+            print(f"| {Path(name).stem} | {target.name} | {total:,} ({head:,}) | {c.plan.arena_size:,} "
+                  f"| {sizes.data + sizes.bss:,} | {r.stack_used:,} | {ram:,} | {100 * ram / total:.0f} % "
+                  f"| {code:,} | {c.weight_bytes:,} |", flush=True)
+    return failed
+
+
 def isa_table() -> list[str]:
     from mcuforge.dotbench import run_dot
     from mcuforge.target import all_targets
@@ -110,7 +145,7 @@ def isa_table() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    tables = {"models": models_table, "int8": int8_table, "isa": isa_table}
+    tables = {"models": models_table, "int8": int8_table, "memory": memory_table, "isa": isa_table}
     failed = []
     for name in argv or list(tables):
         print(f"\n### {name}\n")

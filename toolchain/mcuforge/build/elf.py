@@ -108,3 +108,18 @@ def program_sizes(info: ElfInfo, target: Target) -> Sizes:
             else:
                 data += sec.size
     return Sizes(text, rodata, data, bss, stack)
+
+
+def code_bytes(map_file: Path, object_stems: set[str]) -> int:
+    """Bytes of code (.text input sections kept by the linker) that come from the object files
+    built from sources named `object_stems` (e.g. {"mf_conv2d_s8"}), from lld's link map."""
+    total = 0
+    for line in Path(map_file).read_text().splitlines():
+        parts = line.split()
+        if len(parts) < 5 or ":(.text" not in parts[-1]:
+            continue
+        obj = parts[-1].split(":(")[0].rsplit("/", 1)[-1]  # obj/009_mf_conv2d_s8_c.o
+        stem = obj.split("_", 1)[-1].rsplit("_", 1)[0] if obj.endswith(".o") else obj
+        if stem in object_stems:
+            total += int(parts[2], 16)
+    return total

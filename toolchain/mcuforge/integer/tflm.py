@@ -36,3 +36,24 @@ def is_int8_tflite(path: Path) -> bool:
         return g.Tensors(g.Inputs(0)).Type() == 9
     except Exception:
         return False
+
+
+def tflm_arena(path: Path) -> tuple[int, int]:
+    """(arena total, of which the activations ("head")) that TFLite Micro's interpreter allocates
+    for a model: the peer figure for RAM. Its recording allocator prints them from C++, so they
+    are read from a child process's output."""
+    import subprocess
+    import sys
+
+    code = ("import tflite_micro, sys; i = tflite_micro.runtime.Interpreter.from_file(sys.argv[1]); "
+            "sys.stdout.flush(); i.print_allocations()")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    figures = {}
+    for line in (proc.stdout + proc.stderr).splitlines():
+        for key in ("total", "head"):
+            marker = f"Arena allocation {key} "
+            if marker in line:
+                figures[key] = int(line.split(marker)[1].split()[0])
+    if set(figures) != {"total", "head"}:
+        raise ToolMissing(f"TFLite Micro printed no arena figures for {path}: {proc.stderr.strip()[-300:]}")
+    return figures["total"], figures["head"]
