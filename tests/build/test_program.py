@@ -74,3 +74,15 @@ def test_compile_error_carries_the_compiler_message(build_c):
 def test_warnings_are_errors(build_c):
     with pytest.raises(BuildError, match="unused variable"):
         build_c(load_target("qemu-rv32imac"), "int main(void) { int unused; return 0; }")
+
+
+def test_code_bytes_counts_the_named_objects_from_the_link_map(build_c):
+    from mcuforge.build.elf import code_bytes
+    from mcuforge.target import load_target
+
+    program = build_c(load_target("qemu-cortex-m4"), "int helper(int x) { return x * 3 + 1; }\n"
+                      "int main(void) { volatile int v = 4; return helper(v) == 13 ? 0 : 1; }\n", name="codebytes")
+    own = code_bytes(program.elf.with_suffix(".map"), {"codebytes"})
+    runtime = code_bytes(program.elf.with_suffix(".map"), {"io", "start"})
+    assert 0 < own < 100 and runtime > own
+    assert own + runtime <= program.sizes.text
