@@ -40,7 +40,7 @@ typedef struct {
     const int8_t *weights;               /* conv: O x KH x KW x I; depthwise: KH x KW x (C*M) */
     const int32_t *bias;                 /* per output channel */
     const int32_t *multiplier, *shift;   /* per output channel requantization */
-    const int32_t *filter_sums;          /* conv only: the sum of each output channel's
+    const int32_t *filter_sums;          /* the sum of each output channel's
                                           * weights, so SIMD variants add input_offset * sum
                                           * once per output (padding holds the zero point) */
     int8_t *scratch;                     /* conv only: arena scratch planned on the host for

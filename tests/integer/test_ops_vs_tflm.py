@@ -100,6 +100,8 @@ CASES = {
     "depthwise 3x3 multiplier 2 stride 2 same relu": lambda: _conv(True, 9, 8, 3, 2, 3, 3, (2, 2), (1, 1), SAME, RELU),
     "depthwise 5x3 dilation 2 valid": lambda: _conv(True, 12, 10, 5, 1, 5, 3, (1, 1), (2, 2), VALID, NONE),
     "depthwise 3x3 37 channels (vector tails) same relu6": lambda: _conv(True, 5, 6, 37, 1, 3, 3, (1, 1), (1, 1), SAME, RELU6),
+    "depthwise 3x3 32 channels (whole blocks) stride 2 same": lambda: _conv(True, 7, 4, 32, 1, 3, 3, (2, 2), (1, 1), SAME, NONE),
+    "depthwise 4x2 of 1 channel multiplier 7 (as conv2d) same": lambda: _conv(True, 6, 5, 1, 7, 4, 2, (1, 1), (1, 1), SAME, RELU),
     "fully connected per-tensor relu": lambda: _fully_connected(37, 11, RELU, per_channel=False),
     "fully connected per-channel": lambda: _fully_connected(50, 13, NONE, per_channel=True),
     "avg pool 3x3 stride 2 same": lambda: _pool(1, 7, 9, 3, (3, 3), (2, 2), SAME),

@@ -30,7 +30,7 @@ static void fill(void *patch, int32_t at, int8_t value, int32_t n) {
 
 static inline void store(const mf_conv_params_s8 *p, int8_t *y, int oc, int32_t acc) {
     acc += p->bias[oc] + p->input_offset * p->filter_sums[oc];
-    acc = mf_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+    acc = mf_dsp_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
     y[oc] = (int8_t)mf_clamp(acc, p->act_min, p->act_max);
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "mf_features.h"
+#include "mf_fixedpoint.h"
 
 #if !MF_HAVE_DSP
 #error "arm_dsp kernels need the Arm DSP extension (-mcpu=cortex-m4/m7/m33/m55)"
@@ -33,6 +34,22 @@ static inline int32_t mf_dsp_dot_s8(int32_t acc, const int8_t *a, const int8_t *
     }
     for (; i < n; i++) acc += a[i] * b[i];
     return acc;
+}
+
+/* mf_requantize, bit-exact, in about a dozen instructions where x << (left shift + 1) fits in
+ * 32 bits (any accumulator below 2^30 without a left shift): then SaturatingRoundingDoubling-
+ * HighMul is SMMULR of that doubled value (no saturation case, no 64-bit shift) and
+ * RoundingDivideByPOT an add and a shift (|high| < 2^30 for TFLite's multipliers, 0 to 2^31 - 1:
+ * no overflow). Other inputs take the reference's path. */
+static inline int32_t mf_dsp_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+    int left = shift > 0 ? shift + 1 : 1, right = shift > 0 ? 0 : -shift;
+    int32_t doubled = (int32_t)((uint32_t)x << left);
+    if (doubled >> left != x) return mf_requantize(x, multiplier, shift);
+    int32_t high; /* (doubled * multiplier + 2^31) >> 32; no ACLE intrinsic, and compilers do not find it */
+    __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(doubled), "r"(multiplier));
+    /* round half away from zero: add half, less one below zero when shifting (the sign of
+     * high & -right) */
+    return (high + (int32_t)((1u << right) >> 1) + ((high & -right) >> 31)) >> right;
 }
 
 #endif

@@ -17,6 +17,7 @@ from ..sim import run_program
 from ..target import Target
 from .emit import KERNELS, emit_int8, scratch_bytes, storage, stored_weights
 from .graph import QGraph
+from .lower import lower_for_target
 from .tflite_int8 import run_reference
 
 
@@ -58,6 +59,7 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
     if graph.input.shape[:1] != (1,):
         raise DoesNotFit(f"{name}: batch {graph.input.shape[0]}; microcontroller code runs batch 1",
                          region="RAM", overflow=0)
+    graph = lower_for_target(graph, target)
     weight_bytes = sum(stored_weights(op, target).nbytes for op in graph.ops if "weights" in op.params)
     if weight_bytes > target.memory.flash.length:
         raise DoesNotFit(f"{name}: the weights take {weight_bytes:,} B, more than the "

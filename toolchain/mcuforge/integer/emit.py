@@ -40,11 +40,13 @@ def kernel_of(op) -> str:
 
 def weight_sums(op) -> dict[str, np.ndarray]:
     """Weight sums the SIMD kernel variants use to add the input offset once per output
-    (computed here once, not on the device): per output channel for conv2d, per unit for int8
-    fully connected layers."""
+    (computed here once, not on the device): per output channel for conv2d and depthwise
+    conv2d, per unit for int8 fully connected layers."""
     w = op.params.get("weights")
     if op.kind == "conv2d":
         return {"filter_sums": w.astype(np.int64).sum(axis=(1, 2, 3)).astype(np.int32)}
+    if op.kind == "depthwise_conv2d":
+        return {"filter_sums": w.astype(np.int64).sum(axis=(0, 1, 2)).astype(np.int32)}
     if op.kind == "fully_connected" and op.params.get("weight_bits", 8) == 8:
         return {"filter_sums": w.astype(np.int64).sum(axis=1).astype(np.int32)}
     return {}
