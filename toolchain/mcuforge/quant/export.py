@@ -19,8 +19,16 @@ from .qat import IntAvgPool2d
 
 
 def _nhwc(shape) -> tuple[int, ...]:
-    """PyTorch's NCHW shape as the integer backend's NHWC."""
+    """PyTorch's NCHW shape as the integer backend's NHWC; a 1-D map (N, C, L) as (N, 1, L, C)."""
+    if len(shape) == 3:
+        return (shape[0], 1, shape[2], shape[1])
     return (shape[0], shape[2], shape[3], shape[1]) if len(shape) == 4 else tuple(shape)
+
+
+def _2d(v, fill: int) -> tuple[int, int]:
+    """A 1-D layer's kernel/stride/padding as the 2-D one's on a 1-pixel-high map."""
+    v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    return (fill, v[0]) if len(v) == 1 else (v[0], v[1])
 
 
 def _weights(layer, index: int, name: str):
@@ -86,11 +94,14 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
             out = new(value.shape, current.scale[0], current.zp())
             ops.append(QOp(i, "reshape", [current], out, {}))
             current, i = out, i + 1
-        elif isinstance(m, nn.MaxPool2d):
+        elif isinstance(m, (nn.MaxPool2d, nn.MaxPool1d)):
             with torch.no_grad():
                 value = m(value)
             out = new(_nhwc(value.shape), current.scale[0], current.zp())
-            k, st, pad = (nn.modules.utils._pair(v) for v in (m.kernel_size, m.stride or m.kernel_size, m.padding))
+            if isinstance(m, nn.MaxPool1d):
+                k, st, pad = _2d(m.kernel_size, 1), _2d(m.stride or m.kernel_size, 1), _2d(m.padding, 0)
+            else:
+                k, st, pad = (nn.modules.utils._pair(v) for v in (m.kernel_size, m.stride or m.kernel_size, m.padding))
             params = dict(filter=k, stride=st, pad=pad, act_min=-128, act_max=127)
             ops.append(QOp(i, "max_pool2d", [current], out, params))
             current, i = out, i + 1
@@ -102,7 +113,7 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
             ops.append(QOp(i, "avg_pool2d", [current], out,
                            dict(filter=k, stride=st, pad=(0, 0), act_min=-128, act_max=127)))
             value, current, i = pooled, out, i + 1
-        elif isinstance(m, (qnn.QuantLinear, qnn.QuantConv2d)):
+        elif isinstance(m, (qnn.QuantLinear, qnn.QuantConv2d, qnn.QuantConv1d)):
             name = type(m).__name__
             relu6 = i + 1 < len(mods) and isinstance(mods[i + 1], nn.ReLU6)  # float clamp, then QuantReLU
             nxt = mods[i + 1 + relu6] if i + 1 + relu6 < len(mods) else None
@@ -136,8 +147,12 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
                     raise ModelError(f"layer {i} ({name}): {bits}-bit convolution weights; sub-8-bit weights "
                                      "are packed for Linear layers only")
                 _, oh, ow, oc = out.shape
-                params.update(stride=tuple(m.stride), dilation=tuple(m.dilation), pad=tuple(m.padding),
-                              macs=oh * ow * oc * int(np.prod(w_int.shape[1:])))
+                if isinstance(m, qnn.QuantConv1d):  # (O, I, K) -> (O, I, 1, K): a 1 x K 2-D convolution
+                    w_int = w_int[:, :, None, :]
+                    params.update(stride=_2d(m.stride, 1), dilation=_2d(m.dilation, 1), pad=_2d(m.padding, 0))
+                else:
+                    params.update(stride=tuple(m.stride), dilation=tuple(m.dilation), pad=tuple(m.padding))
+                params["macs"] = oh * ow * oc * int(np.prod(w_int.shape[1:]))
                 if m.groups == 1:
                     params["weights"] = w_int.transpose(0, 2, 3, 1)  # OIHW -> OHWI
                     ops.append(QOp(i, "conv2d", [current], out, params))

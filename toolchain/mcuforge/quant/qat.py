@@ -1,8 +1,8 @@
 """Quantization-aware training and calibration of sequential models with Brevitas.
 
 `quantize_sequential` rebuilds an `nn.Sequential` (nested Sequentials are flattened) of Conv2d
-(plain or depthwise), BatchNorm2d, ReLU, ReLU6, MaxPool2d, AdaptiveAvgPool2d(1) / AvgPool2d,
-Flatten and Linear layers with Brevitas layers of the chosen preset, copying the float weights:
+and Conv1d (plain or depthwise), BatchNorm, ReLU, ReLU6, MaxPool2d/1d, AdaptiveAvgPool2d/1d(1),
+AvgPool2d, Flatten and Linear layers (a 1-D layer runs as the 2-D one on a 1-pixel-high map) with Brevitas layers of the chosen preset, copying the float weights:
 an input quantizer first; a batch norm after a convolution is folded into it before training;
 each Conv2d/Linear is followed by QuantReLU (when a ReLU or ReLU6 follows; ReLU6 keeps its float
 clamp in front, which the integer code applies as its activation range) or by an output
@@ -30,6 +30,8 @@ class IntAvgPool2d(nn.Module):
         self.kernel_size, self.stride = kernel_size, stride  # None: global
 
     def window(self, x) -> tuple[tuple[int, int], tuple[int, int]]:
+        if x.dim() == 3:  # (N, C, L): a 1-pixel-high map
+            x = x.unsqueeze(2)
         k = tuple(x.shape[-2:]) if self.kernel_size is None else nn.modules.utils._pair(self.kernel_size)
         s = k if self.stride is None else nn.modules.utils._pair(self.stride)
         return k, s
@@ -39,15 +41,21 @@ class IntAvgPool2d(nn.Module):
 
         if not isinstance(x, IntQuantTensor):  # quantization off (calibration): plain float pooling
             k, s = self.window(x)
-            return nn.functional.avg_pool2d(x, k, s)
+            return self._pool(x, k, s)
         k, s = self.window(x.value)
         offset = 0 if x.signed else 128
         q = x.value / x.scale + x.zero_point - offset  # int8-domain values, with gradient
-        mean = nn.functional.avg_pool2d(q, k, s)
+        mean = self._pool(q, k, s)
         rounded = torch.sign(mean) * torch.floor(torch.abs(mean) + 0.5)
         q8 = mean + (rounded - mean).detach()
         value = (q8 + offset - x.zero_point) * x.scale
         return IntQuantTensor(value, x.scale, x.zero_point, x.bit_width, x.signed, self.training)
+
+    @staticmethod
+    def _pool(x, k, s):
+        if x.dim() == 3:
+            return nn.functional.avg_pool2d(x.unsqueeze(2), k, s).squeeze(2)
+        return nn.functional.avg_pool2d(x, k, s)
 
 
 def _flat(model: nn.Module) -> list[nn.Module]:
@@ -64,12 +72,13 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
     layers: list[nn.Module] = [qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True)]
     modules = _flat(model)
     for i, m in enumerate(modules):
-        if isinstance(m, nn.Conv2d):
+        if isinstance(m, (nn.Conv2d, nn.Conv1d)):
             if m.groups not in (1, m.in_channels) or m.padding_mode != "zeros" or isinstance(m.padding, str):
-                raise ModelError(f"layer {i} (Conv2d): groups={m.groups}, padding={m.padding!r}; the integer "
+                raise ModelError(f"layer {i} ({type(m).__name__}): groups={m.groups}, padding={m.padding!r}; the integer "
                                  "backend takes plain and depthwise convolutions with numeric zero padding")
             weight, bias = fold_batch_norm(m, modules[i + 1] if i + 1 < len(modules) else None)
-            q = qnn.QuantConv2d(m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
+            cls = qnn.QuantConv2d if isinstance(m, nn.Conv2d) else qnn.QuantConv1d
+            q = cls(m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
                                 dilation=m.dilation, groups=m.groups, bias=True, weight_quant=preset.weight_quant,
                                 bias_quant=preset.bias_quant, return_quant_tensor=False)
             q.weight.data.copy_(weight)
@@ -77,11 +86,18 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
             layers.append(q)
             _output_quantizer(layers, modules, i, preset)
         elif isinstance(m, _NORMS):
-            if i == 0 or not isinstance(modules[i - 1], (nn.Conv2d, nn.Linear)):
+            if i == 0 or not isinstance(modules[i - 1], (nn.Conv2d, nn.Conv1d, nn.Linear)):
                 raise ModelError(f"layer {i} ({type(m).__name__}) does not follow a Conv2d or Linear, so it "
                                  "cannot be folded")
-        elif isinstance(m, nn.MaxPool2d):
-            layers.append(nn.MaxPool2d(m.kernel_size, m.stride, m.padding))  # keeps the quant tensor
+        elif isinstance(m, (nn.MaxPool2d, nn.MaxPool1d)):
+            if m.dilation not in (1, (1, 1)) or m.ceil_mode:
+                raise ModelError(f"layer {i} ({type(m).__name__}): dilation or ceil_mode; use plain windows")
+            layers.append(type(m)(m.kernel_size, m.stride, m.padding))  # keeps the quant tensor
+        elif isinstance(m, nn.AdaptiveAvgPool1d):
+            if m.output_size not in (1, (1,)):
+                raise ModelError(f"layer {i} (AdaptiveAvgPool1d): output size {m.output_size}; the integer "
+                                 "backend pools globally (output size 1)")
+            layers.append(IntAvgPool2d())
         elif isinstance(m, nn.AdaptiveAvgPool2d):
             if nn.modules.utils._pair(m.output_size) != (1, 1):
                 raise ModelError(f"layer {i} (AdaptiveAvgPool2d): output size {m.output_size}; the integer "
@@ -114,7 +130,7 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
             layers.append(m)
         else:
             raise ModelError(f"layer {i} ({type(m).__name__}) has no integer kernel in the quantizer yet",
-                             hint="quantize Conv2d, BatchNorm, ReLU/ReLU6, MaxPool2d, AvgPool2d, Flatten and "
+                             hint="quantize Conv2d/1d, BatchNorm, ReLU/ReLU6, MaxPool, AvgPool, Flatten and "
                                   "Linear layers")
     return nn.Sequential(*layers)
 

@@ -74,6 +74,8 @@ def int8_inputs(quantized, x: torch.Tensor, graph: QGraph) -> np.ndarray:
         ints = ints - 128
     if ints.ndim == 4:  # NCHW -> the integer backend's NHWC
         ints = ints.transpose(0, 2, 3, 1)
+    elif ints.ndim == 3:  # (N, C, L) -> (N, 1, L, C)
+        ints = ints.transpose(0, 2, 1)
     return ints.astype(np.int8).reshape(len(x), *graph.input.shape)
 
 
