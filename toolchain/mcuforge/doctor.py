@@ -17,7 +17,8 @@ from .target import all_targets
 FIX_SETUP = "run `make setup`"
 # Python packages pinned in pyproject.toml that the toolchain cannot work without.
 PINNED = {"torch": "2.13.0", "apache-tvm": "0.27.0.post1", "apache-tvm-ffi": "0.1.15.post2"}
-PACKAGES = ("brevitas", "numpy", "typer", "rich", "onnx", "onnxruntime", "tflite", "ai-edge-litert", "matplotlib", "tflite-micro")
+PACKAGES = ("brevitas", "numpy", "typer", "rich", "onnx", "onnxruntime", "tflite", "ai-edge-litert", "matplotlib", "tflite-micro",
+            "pyserial", "platformio")
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,19 @@ def run_checks() -> list[Check]:
         checks.append(_check(name, _tool_version(name, (7, 2)), install_hint(name)))
     try:
         targets = all_targets()
+        from .target import all_boards
+
+        boards = all_boards()
     except McuforgeError as exc:
         return checks + [Check("targets/*.toml", False, exc.message, "fix the target file")]
+    checks.append(Check("boards (targets/boards/*.toml)", True, f"{len(boards)}: " + ", ".join(b.name for b in boards), ""))
+    for platform in sorted({b.platformio.platform for b in boards}):
+        from .deploy.upload import platform_installed
+
+        ok = platform_installed(platform)
+        checks.append(Check(f"PlatformIO platform {platform} (only for --upload)", True,
+                            "installed" if ok else f"not installed (projects build, upload needs it: "
+                                                   f"pio pkg install -g -p {platform}, with network access)", ""))
     for t in targets:
         checks.append(_check(f"{t.name}: simulator", _qemu_machine(t.qemu.system, t.qemu.machine),
                              install_hint(t.qemu.system)))
