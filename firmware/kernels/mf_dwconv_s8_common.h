@@ -33,7 +33,8 @@ static inline mf_status mf_depthwise_scalar(const mf_conv_params_s8 *p, const in
 /* The SIMD variants' nest, for depth multiplier 1 (other layouts take mf_depthwise_scalar):
  * output pixels, blocks of BLOCK channels (then the tail block), then the taps of the window.
  * The input offset enters once per output through the host-computed filter sums (INIT starts
- * from bias + input_offset * sum of the channel's weights), so a tap inside the input is one
+ * from p->bias_with_offset,
+ * bias + input_offset * sum of the channel's weights), so a tap inside the input is one
  * multiply-accumulate of input and weight, and a tap in the padding (which TFLite skips) adds
  * zero point x weight, cancelling its share of the filter sum. The variant supplies, for acc_t
  * the accumulators of one block of n channels from c0 (x, w: the tap's input and weights at

@@ -40,9 +40,10 @@ typedef struct {
     const int8_t *weights;               /* conv: O x KH x KW x I; depthwise: KH x KW x (C*M) */
     const int32_t *bias;                 /* per output channel */
     const int32_t *multiplier, *shift;   /* per output channel requantization */
-    const int32_t *filter_sums;          /* the sum of each output channel's
-                                          * weights, so SIMD variants add input_offset * sum
-                                          * once per output (padding holds the zero point) */
+    const int32_t *bias_with_offset;     /* bias + input_offset * the sum of the channel's
+                                          * weights: where the SIMD variants start their
+                                          * accumulators, adding the input offset once per
+                                          * output (padding holds the zero point) */
     int8_t *scratch;                     /* conv only: arena scratch planned on the host for
                                           * the SIMD variants' im2col patch
                                           * (two mf_conv_patch_size patches), NULL when unused */

@@ -14,7 +14,7 @@ typedef struct {
 
 static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
     acc_t a = {{0}};
-    for (int i = 0; i < n; i++) a.c[i] = p->bias[c0 + i] + p->input_offset * p->filter_sums[c0 + i];
+    for (int i = 0; i < n; i++) a.c[i] = p->bias_with_offset[c0 + i];
     return a;
 }
 
@@ -44,7 +44,7 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, a
 
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
-    if (p->depth_multiplier != 1 || !p->filter_sums) return mf_depthwise_scalar(p, in, out);
+    if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
     MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, acc_t, init, tap, pad, store)
     return MF_OK;
 }

@@ -9,12 +9,17 @@
 #define CHUNK 16
 #define BLOCK 4
 
-/* Accumulators of one block: acc[pixel][channel]. */
-static inline void store_pixel(const mf_conv_params_s8 *p, int8_t *y, int oc0, int n, int32x4_t acc) {
+/* Requantizes the accumulators of n channels from oc0 of both pixels, with the block's
+ * parameters loaded once. */
+static inline void store_pair(const mf_conv_params_s8 *p, int8_t *y0, int8_t *y1, int oc0, int n, int32x4_t a,
+                              int32x4_t b) {
     mve_pred16_t pred = vctp32q((uint32_t)n);
-    int32x4_t v = vaddq_s32(acc, vldrwq_z_s32(p->bias + oc0, pred));
-    v = vmlaq_n_s32(v, vldrwq_z_s32(p->filter_sums + oc0, pred), p->input_offset);
-    mf_mve_store4(y, v, p->multiplier, p->shift, oc0, n, p->output_offset, p->act_min, p->act_max);
+    int32x4_t bias = vldrwq_z_s32(p->bias_with_offset + oc0, pred);
+    int32x4_t multiplier = vldrwq_z_s32(p->multiplier + oc0, pred), shift = vldrwq_z_s32(p->shift + oc0, pred);
+    a = mf_mve_requantize(vaddq_s32(a, bias), multiplier, shift, p->output_offset, p->act_min, p->act_max);
+    b = mf_mve_requantize(vaddq_s32(b, bias), multiplier, shift, p->output_offset, p->act_min, p->act_max);
+    vstrbq_p_s32(y0 + oc0, a, pred);
+    vstrbq_p_s32(y1 + oc0, b, pred);
 }
 
 static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const int8_t *patch1, int8_t *y0,
@@ -40,14 +45,13 @@ static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const 
         a = vsetq_lane_s32(a3, a, 3);
         b = vsetq_lane_s32(b0, b, 0), b = vsetq_lane_s32(b1, b, 1), b = vsetq_lane_s32(b2, b, 2);
         b = vsetq_lane_s32(b3, b, 3);
-        store_pixel(p, y0, oc0, n, a);
-        store_pixel(p, y1, oc0, n, b);
+        store_pair(p, y0, y1, oc0, n, a, b);
     }
 }
 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
-    if (!p->filter_sums) return MF_ERR_ARG;
+    if (!p->bias_with_offset) return MF_ERR_ARG;
     MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, 1, mf_mve_copy_s8, mf_mve_fill_s8, pair)
     return MF_OK;
 }

@@ -18,8 +18,7 @@ static inline mve_pred16_t lanes(int n, int i) { return vctp32q((uint32_t)(n > 4
 static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
     acc_t a;
     for (int i = 0; i < BLOCK / 4; i++)
-        a.v[i] = vmlaq_n_s32(vldrwq_z_s32(p->bias + c0 + 4 * i, lanes(n, i)),
-                             vldrwq_z_s32(p->filter_sums + c0 + 4 * i, lanes(n, i)), p->input_offset);
+        a.v[i] = vldrwq_z_s32(p->bias_with_offset + c0 + 4 * i, lanes(n, i));
     return a;
 }
 
@@ -44,7 +43,7 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, a
 
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
-    if (p->depth_multiplier != 1 || !p->filter_sums) return mf_depthwise_scalar(p, in, out);
+    if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
     MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, acc_t, init, tap, pad, store)
     return MF_OK;
 }

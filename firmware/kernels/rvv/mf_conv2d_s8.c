@@ -34,8 +34,7 @@ static inline vint16m2_t chunk_products(vint8m2_t x, vint8m2_t k) {
 }
 
 static inline void store_pixel(const mf_conv_params_s8 *p, int8_t *y, int oc0, size_t n, const int32_t *acc) {
-    vint32m1_t v = __riscv_vadd_vv_i32m1(__riscv_vle32_v_i32m1(acc, n), __riscv_vle32_v_i32m1(p->bias + oc0, n), n);
-    v = __riscv_vmacc_vx_i32m1(v, p->input_offset, __riscv_vle32_v_i32m1(p->filter_sums + oc0, n), n);
+    vint32m1_t v = __riscv_vadd_vv_i32m1(__riscv_vle32_v_i32m1(acc, n), __riscv_vle32_v_i32m1(p->bias_with_offset + oc0, n), n);
     mf_rvv_requantize_store(y, v, p->multiplier, p->shift, oc0, n, p->output_offset, p->act_min, p->act_max);
 }
 
@@ -75,7 +74,7 @@ static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const 
 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
-    if (!p->filter_sums) return MF_ERR_ARG;
+    if (!p->bias_with_offset) return MF_ERR_ARG;
     MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, 1, copy, fill, pair)
     return MF_OK;
 }

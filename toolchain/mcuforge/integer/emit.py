@@ -40,13 +40,14 @@ def kernel_of(op) -> str:
 
 def weight_sums(op) -> dict[str, np.ndarray]:
     """Weight sums the SIMD kernel variants use to add the input offset once per output
-    (computed here once, not on the device): per output channel for conv2d and depthwise
-    conv2d, per unit for int8 fully connected layers."""
+    (computed here once, not on the device): for conv2d and depthwise conv2d folded with the
+    bias (bias + input_offset * sum, per output channel, int32 arithmetic as on the device),
+    per unit for int8 fully connected layers."""
     w = op.params.get("weights")
-    if op.kind == "conv2d":
-        return {"filter_sums": w.astype(np.int64).sum(axis=(1, 2, 3)).astype(np.int32)}
-    if op.kind == "depthwise_conv2d":
-        return {"filter_sums": w.astype(np.int64).sum(axis=(0, 1, 2)).astype(np.int32)}
+    if op.kind in ("conv2d", "depthwise_conv2d"):
+        sums = w.astype(np.int64).sum(axis=(1, 2, 3) if op.kind == "conv2d" else (0, 1, 2))
+        folded = op.params["bias"].astype(np.int64) + op.params["input_offset"] * sums
+        return {"bias_with_offset": (folded & 0xFFFFFFFF).astype(np.uint32).view(np.int32)}
     if op.kind == "fully_connected" and op.params.get("weight_bits", 8) == 8:
         return {"filter_sums": w.astype(np.int64).sum(axis=1).astype(np.int32)}
     return {}
@@ -190,8 +191,10 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
                '#include "mf_profile_hooks.h"', "#elif defined(MF_MODEL_PROFILE)", '#include "mf_runtime.h"',
                "#define MF_PROFILE_START() mf_bench_start()", "#define MF_PROFILE_STOP() mf_bench_stop()",
                "#else", "#define MF_PROFILE_START()", "#define MF_PROFILE_STOP()", "#endif", ""]
-    arrays = {"weights": "int8_t", "bias": "int32_t", "multiplier": "int32_t", "shift": "int32_t",
-              "filter_sums": "int32_t"}
+    # parameter array -> (C type, symbol prefix)
+    arrays = {"weights": ("int8_t", "weights"), "bias": ("int32_t", "bias"), "multiplier": ("int32_t", "multiplier"),
+              "shift": ("int32_t", "shift"), "filter_sums": ("int32_t", "filter"),
+              "bias_with_offset": ("int32_t", "bias_offset")}
     if plan.arena_size:  # a single-layer model without scratch needs none
         model_c += [f"static int8_t mf_arena[{plan.arena_size}] __attribute__((aligned(16)));", ""]
     for i, op in enumerate(graph.ops):
@@ -199,13 +202,13 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
             continue
         refs = {}
         sums = weight_sums(op)
-        for key, ctype in arrays.items():
+        for key, (ctype, prefix) in arrays.items():
             if key in op.params or key in sums:
                 value = stored_weights(op, target) if key == "weights" else sums[key] if key in sums else op.params[key]
                 if value.dtype == np.uint8:
                     ctype = "uint8_t"
                 data = np.ascontiguousarray(value).astype(ctype.removesuffix("_t")).reshape(-1)
-                symbol = f"mf_{key.split('_')[0]}{i}"
+                symbol = f"mf_{prefix}{i}"
                 weights_c.append(f"const {ctype} {symbol}[{data.size}] __attribute__((aligned(16))) = "
                                  f"{_decimal(data)};")
                 model_c.append(f"extern const {ctype} {symbol}[];")
