@@ -372,6 +372,8 @@ def compile(  # noqa: A001 (the command's name)
     precision: str = typer.Option("auto", "--precision", "-p",
                                   help="fp32, fp16 or int8; auto: int8 for int8 .tflite files, else fp32"),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default out/MODEL-TARGET-PRECISION)"),
+    kernels: str = typer.Option("mcuforge", "--kernels", help="mcuforge: hand-written kernels where a pattern "
+                                "matches, TVM's code elsewhere; tvm: TVM's code throughout (for comparison)"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile a model to a standalone C library: model.h, model.c, weights.c and the kernels."""
@@ -390,7 +392,7 @@ def compile(  # noqa: A001 (the command's name)
         m, t = _load(model, target)
         precision_ = _precision(model, precision)
         out_path = out_dir or _default_out(m.name, t.name, precision_)
-        c = compile_model(m, t, precision_, out_path)
+        c = compile_model(m, t, precision_, out_path, kernels=kernels)
         info = json.loads((out_path / "compile.json").read_text())
         info["compile_seconds"] = c.compile_seconds
         info["files"] = [str(p) for p in (c.files.model_h, *c.files.sources, c.files.abi_h)]
@@ -420,6 +422,8 @@ def run(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o"),
     profile: bool = typer.Option(True, "--profile/--no-profile", help="per-layer instruction counts"),
     timeout: float = typer.Option(600.0, "--timeout", help="seconds per simulator run"),
+    kernels: str = typer.Option("mcuforge", "--kernels", help="mcuforge: hand-written kernels where a pattern "
+                                "matches, TVM's code elsewhere; tvm: TVM's code throughout (for comparison)"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile, build with the runtime, run in QEMU, compare with the framework, report figures.
@@ -445,7 +449,7 @@ def run(
             raise McuforgeError("--check tflite-micro compares int8 models; this is a float model")
         m, t = _load(model, target)
         out_path = out_dir or _default_out(m.name, t.name, precision)
-        c = compile_model(m, t, precision, out_path)
+        c = compile_model(m, t, precision, out_path, kernels=kernels)
         r = run_model(c, m, random_inputs(m, inputs), out_path / "build", profile=profile, timeout=timeout)
         figures = run_figures(c, r)
         (out_path / "run.json").write_text(json.dumps(figures, indent=2) + "\n")

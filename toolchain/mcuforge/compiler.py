@@ -25,6 +25,9 @@ from .sim import run_program
 from .target import Target
 
 PRECISIONS = ("fp32", "fp16")
+# mcuforge: hand-written kernels bound where their patterns match, TVM's code elsewhere;
+# tvm: TVM's generated code for every layer (for comparison).
+KERNEL_CHOICES = ("mcuforge", "tvm")
 # Largest accepted max|target - reference| / max|reference|. fp32: only the order of float
 # additions differs from the framework. fp16: storage and arithmetic in binary16 (unit
 # roundoff 2^-11 ~ 4.9e-4) through every layer; see README "fp16 error bound".
@@ -37,6 +40,7 @@ class CompiledModel:
     name: str
     target: Target
     precision: str
+    kernels: str
     out_dir: Path
     files: EmittedFiles
     graph: Graph = field(repr=False)
@@ -58,11 +62,17 @@ def _check_precision(target: Target, precision: str) -> None:
                             hint="use fp32 (software float) or a target with an FPU")
 
 
-def _pipeline_name(target: Target, precision: str) -> str:
-    """fp16 accumulates in fp16 where the core computes in fp16, in fp32 where it only converts."""
+def _check_kernels(kernels: str) -> None:
+    if kernels not in KERNEL_CHOICES:
+        raise McuforgeError(f"unknown kernels {kernels!r}", hint=f"choose one of {', '.join(KERNEL_CHOICES)}")
+
+
+def _pipeline_name(target: Target, precision: str, kernels: str) -> str:
+    """fp16 accumulates in fp16 where the core computes in fp16, in fp32 where it only converts
+    (no bound kernels there: they accumulate in the storage type)."""
     if precision == "fp16" and not target.has("fp16"):
         return "fp16-acc32"
-    return precision
+    return f"{precision}+mcuforge" if kernels == "mcuforge" else precision
 
 
 def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
@@ -75,21 +85,23 @@ def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
         out = step.args[-1]
         if out.kind == "buffer":
             buffers.append(Buffer(f"t{out.id}", out.nbytes, step.index, last_use[out.id]))
-        ws = kernels.workspace.get(KernelSource.symbol(step.kernel), 0)
+        ws = step.bound.scratch if step.bound else kernels.workspace.get(KernelSource.symbol(step.kernel), 0)
         if ws:
             buffers.append(Buffer(f"ws{step.index}", ws, step.index, step.index))
     return buffers
 
 
 def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
-                  out_dir: Path | str = "out") -> CompiledModel:
-    """Compile to a C library in `out_dir`: model.h, model.c, weights.c, kernels.c, mf_tvm_abi.h,
-    plus plan.txt (the memory plan) and compile.json (figures)."""
+                  out_dir: Path | str = "out", kernels: str = "mcuforge") -> CompiledModel:
+    """Compile to a C library in `out_dir`: model.h, model.c, weights.c, kernels.c (TVM's
+    kernels), mf_tvm_abi.h, the bound mcuforge kernels with their headers, plus plan.txt (the
+    memory plan) and compile.json (figures). kernels="tvm" binds none (TVM's code throughout)."""
     _check_precision(target, precision)
+    _check_kernels(kernels)
     start = time.perf_counter()
     out = Path(out_dir)
     macs = count_macs(model.mod)
-    mod = run_pipeline(model.mod, _pipeline_name(target, precision))
+    mod = run_pipeline(model.mod, _pipeline_name(target, precision, kernels))
     graph = read_graph(mod)
     weight_bytes = sum(t.nbytes for t in graph.tensors if t.kind == "const")
     if weight_bytes > target.memory.flash.length:
@@ -97,20 +109,22 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
                          f"{target.memory.flash.length:,} B of flash of {target.name}",
                          region="FLASH", overflow=weight_bytes - target.memory.flash.length,
                          hint="use a smaller model, int8 weights, or a target with more flash")
-    kernels = build_kernels(mod)
-    plan = plan_greedy_by_size(_buffers(graph, kernels), len(graph.steps))
+    tvm_kernels = build_kernels(mod)
+    plan = plan_greedy_by_size(_buffers(graph, tvm_kernels), len(graph.steps))
     ram_for_arena = target.memory.ram.length - target.memory.stack
     if plan.arena_size > ram_for_arena:
         raise DoesNotFit(f"{model.name}: the activation arena takes {plan.arena_size:,} B, more than the "
                          f"{ram_for_arena:,} B of RAM {target.name} has beside its stack",
                          region="RAM", overflow=plan.arena_size - ram_for_arena,
                          hint="use a smaller input or model, or a target with more RAM")
-    files = emit(graph, kernels, plan, out, model.name)
+    files = emit(graph, tvm_kernels, plan, out, model.name, target)
     (out / "plan.txt").write_text(plan.render_ascii() + "\n")
     seconds = time.perf_counter() - start
-    compiled = CompiledModel(model.name, target, precision, out, files, graph, plan, macs, weight_bytes, seconds)
+    compiled = CompiledModel(model.name, target, precision, kernels, out, files, graph, plan, macs, weight_bytes,
+                             seconds)
     (out / "compile.json").write_text(json.dumps({
         "model": model.name, "source": model.source, "target": target.name, "precision": precision,
+        "kernels": kernels, "bound_layers": sum(1 for s in graph.steps if s.bound),
         "macs": macs, "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size,
         "naive_bytes": plan.naive_size, "layers": [s.kernel for s in graph.steps],
         "input_shape": list(model.input.shape), "output_shape": list(model.output.shape),

@@ -1,7 +1,8 @@
 """The lowered model as a flat list of kernel calls: which fused kernel runs, on which tensors.
 
-After the pass pipeline, Relax's main function is a sequence of call_tir bindings and reshapes;
-this module reads it into `Step`s over `Tensor`s (the model input, constants, intermediates, the
+After the pass pipeline, Relax's main function is a sequence of call_tir bindings, calls of
+functions bound to mcuforge's kernels (codegen/bound.py) and reshapes; this module reads it
+into `Step`s over `Tensor`s (the model input, constants, intermediates, the
 output) and refuses anything else with a message naming what it found. A reshape costs nothing:
 its result is a "view", a tensor with its own shape on its base tensor's memory."""
 
@@ -13,6 +14,7 @@ import numpy as np
 from tvm import ir, relax
 
 from ..errors import UnsupportedOp
+from .bound import BoundOp, is_bound, read_bound
 
 CONSTANTS = (ir.expr.Constant, ir.expr.GenericConst)
 DTYPE_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8}
@@ -40,8 +42,9 @@ class Tensor:
 @dataclass
 class Step:
     index: int
-    kernel: str  # global symbol of the fused PrimFunc
+    kernel: str  # global symbol of the fused PrimFunc, or the bound mcuforge kernel
     args: list[Tensor]  # inputs then the output (TVM's destination-passing style)
+    bound: BoundOp | None = None  # a bound kernel: args are input, weights, bias, output
 
 
 @dataclass
@@ -59,6 +62,10 @@ def _tensor_sinfo(sinfo, what: str) -> tuple[tuple[int, ...], str]:
     if dtype not in DTYPE_BYTES:
         raise UnsupportedOp(f"{what} has dtype {dtype}, which mcuforge does not support")
     return shape, dtype
+
+
+def _data(const) -> np.ndarray:
+    return (const.value if isinstance(const, ir.expr.GenericConst) else const.data).numpy()
 
 
 def read_graph(mod) -> Graph:
@@ -82,18 +89,31 @@ def read_graph(mod) -> Graph:
         if isinstance(expr, CONSTANTS):
             key = expr  # not id(): Python wrappers are short-lived and their ids get reused
             if key not in consts:
-                data = (expr.value if isinstance(expr, ir.expr.GenericConst) else expr.data).numpy()
+                data = _data(expr)
                 consts[key] = new("const", tuple(data.shape), str(data.dtype), data)
             return consts[key]
         if isinstance(expr, relax.Var) and expr in env:
             return env[expr]
         raise UnsupportedOp(f"unsupported argument in the lowered graph: {type(expr).__name__} {expr}")
 
+    def bound_step(index: int, func, call, var) -> Step:
+        """A call of a bound kernel: its one non-constant argument is the input; the constants
+        are stored as the kernel wants them (new tensors), not as imported."""
+        activation = next(a for a in call.args if not isinstance(a, CONSTANTS))
+        shape, dtype = _tensor_sinfo(var.ty, "the result of a bound kernel")
+        op = read_bound(func, [_data(a) if isinstance(a, CONSTANTS) else None for a in call.args], shape)
+        arrays = [new("const", tuple(a.shape), str(a.dtype), a) for a in op.arrays.values()]
+        out = new("buffer", shape, dtype)
+        env[var] = out
+        return Step(index, op.kernel, [value_of(activation), *arrays, out], op)
+
     steps: list[Step] = []
     for block in main.body.blocks:
         for binding in block.bindings:
             value = binding.value
-            if isinstance(value, relax.Call) and value.op.name == "relax.call_tir":
+            if isinstance(value, relax.Call) and isinstance(value.op, ir.GlobalVar) and is_bound(mod[value.op]):
+                steps.append(bound_step(len(steps), mod[value.op], value, binding.var))
+            elif isinstance(value, relax.Call) and value.op.name == "relax.call_tir":
                 kernel = value.args[0].name_hint
                 args = [value_of(a) for a in value.args[1].fields]
                 shape, dtype = _tensor_sinfo(value.ty_args[0], f"the result of {kernel}")

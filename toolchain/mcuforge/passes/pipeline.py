@@ -11,6 +11,10 @@ fp32: fold batch norm into the preceding convolution's weights and bias (fold_ba
 fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmul/conv
       accumulate in fp16 (out_dtype="float16") on targets with fp16 arithmetic, in fp32
       ("fp16-acc32") on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT).
+fp32+mcuforge, fp16+mcuforge: the same with mcuforge's hand-written kernels bound where they
+      match (bind_kernels.py, just before legalization); for fp16 the batch norms are folded
+      into the convolutions before the conversion to fp16, so that conv + bias + relu match.
+      fp16-acc32 has no bound kernels: it keeps TVM's code.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Callable
 import tvm
 from tvm import relax
 
+from .bind_kernels import BindKernels
 from .fold_batch_norm import FoldBatchNorm
 
 Pass = tvm.transform.Pass
@@ -44,6 +49,16 @@ PIPELINES: dict[str, list[tuple[str, Callable[[], Pass]]]] = {
     "fp16": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16")), *_LOWER],
     "fp16-acc32": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float32")), *_LOWER],
 }
+
+
+def _with_bound_kernels(steps: list[tuple[str, Callable[[], Pass]]]) -> list[tuple[str, Callable[[], Pass]]]:
+    at = [name for name, _ in steps].index("legalize")
+    return [*steps[:at], ("bind-kernels", lambda: BindKernels), *steps[at:]]
+
+
+_FP16_AFTER_BN = [*_LOWER[:2], ("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16")), *_LOWER[2:]]
+PIPELINES["fp32+mcuforge"] = _with_bound_kernels(_LOWER)
+PIPELINES["fp16+mcuforge"] = _with_bound_kernels(_FP16_AFTER_BN)
 
 
 def run_pipeline(mod: tvm.IRModule, name: str) -> tvm.IRModule:

@@ -16,6 +16,7 @@ def run_figures(compiled, run) -> dict:
     per_inf = max(insns) if insns else 0
     return {
         "model": compiled.name, "target": compiled.target.name, "precision": compiled.precision,
+        "kernels": getattr(compiled, "kernels", "mcuforge"),  # float path: --kernels; int8: always ours
         "inputs": len(run.outputs), "max_abs_error": run.max_abs_error, "max_rel_error": run.max_rel_error,
         "top1_agreement": run.top1_agreement,
         "insns_per_inference": per_inf, "insns_each": insns,
@@ -33,7 +34,8 @@ def run_figures(compiled, run) -> dict:
 
 
 def summary_table(f: dict, tolerance: float) -> Table:
-    t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}, {f['inputs']} inputs)")
+    t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}, {f.get('kernels', 'mcuforge')} kernels, "
+                    f"{f['inputs']} inputs)")
     t.add_column("figure")
     t.add_column("value", justify="right")
     ok = f["max_rel_error"] <= tolerance

@@ -1,0 +1,3 @@
+/* Helium f32 dense: the nest in mf_dense_float_mve.h. */
+#define MF_FLOAT_F16 0
+#include "mf_dense_float_mve.h"

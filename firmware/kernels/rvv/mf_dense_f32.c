@@ -1,0 +1,3 @@
+/* RVV f32 dense: the nest in mf_dense_float_rvv.h. */
+#define MF_FLOAT_F16 0
+#include "mf_dense_float_rvv.h"

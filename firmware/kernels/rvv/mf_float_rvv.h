@@ -1,0 +1,49 @@
+/* RVV 1.0 float element types for the float nests (mf_conv2d_float_rvv.h,
+ * mf_dense_float_rvv.h): the including file sets MF_FLOAT_F16 to 1 (Zvfh, SEW=16) or 0
+ * (Zve32f, SEW=32). One weight block (MF_FLOAT_BLOCK_BYTES) is one LMUL=2 register group at
+ * VLEN 128, so the LMUL-weighted count charges each vector instruction 2. */
+#ifndef MF_FLOAT_RVV_H
+#define MF_FLOAT_RVV_H
+
+#include <riscv_vector.h>
+
+#include "mf_kernels_float.h"
+
+#if !MF_HAVE_RVV
+#error "rvv kernels need the V extension or Zve32f (-march=..._zve32f)"
+#endif
+
+#if MF_FLOAT_F16
+#if !MF_HAVE_RVV_FP16
+#error "rvv fp16 kernels need Zvfh (-march=..._zvfh)"
+#endif
+typedef _Float16 mf_elem;
+typedef vfloat16m2_t mf_vec;
+#define MF_FN(op) mf_##op##_f16
+#define MF_VSETVL(n) __riscv_vsetvl_e16m2(n)
+#define MF_VLE(ptr, vl) __riscv_vle16_v_f16m2(ptr, vl)
+#define MF_VSE(ptr, v, vl) __riscv_vse16_v_f16m2(ptr, v, vl)
+#define MF_VFMACC_VF(acc, s, w, vl) __riscv_vfmacc_vf_f16m2(acc, s, w, vl)
+#define MF_VFMAX_VF(v, s, vl) __riscv_vfmax_vf_f16m2(v, s, vl)
+#define MF_VFMIN_VF(v, s, vl) __riscv_vfmin_vf_f16m2(v, s, vl)
+#else
+typedef float mf_elem;
+typedef vfloat32m2_t mf_vec;
+#define MF_FN(op) mf_##op##_f32
+#define MF_VSETVL(n) __riscv_vsetvl_e32m2(n)
+#define MF_VLE(ptr, vl) __riscv_vle32_v_f32m2(ptr, vl)
+#define MF_VSE(ptr, v, vl) __riscv_vse32_v_f32m2(ptr, v, vl)
+#define MF_VFMACC_VF(acc, s, w, vl) __riscv_vfmacc_vf_f32m2(acc, s, w, vl)
+#define MF_VFMAX_VF(v, s, vl) __riscv_vfmax_vf_f32m2(v, s, vl)
+#define MF_VFMIN_VF(v, s, vl) __riscv_vfmin_vf_f32m2(v, s, vl)
+#endif
+
+#define MF_BLOCK (MF_FLOAT_BLOCK_BYTES / (int)sizeof(mf_elem))
+
+/* Clamp to [lo, hi] and store the first n (<= MF_BLOCK) lanes. */
+static inline void mf_store_block(mf_elem *out, mf_vec v, mf_elem lo, mf_elem hi, int n) {
+    size_t vl = MF_VSETVL((size_t)(n < MF_BLOCK ? n : MF_BLOCK));
+    MF_VSE(out, MF_VFMIN_VF(MF_VFMAX_VF(v, lo, vl), hi, vl), vl);
+}
+
+#endif

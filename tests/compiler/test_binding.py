@@ -1,0 +1,101 @@
+"""Kernel binding on the float path (dense layers so far): where the patterns match, model.c calls mcuforge's kernels
+through const parameter structs instead of TVM's; --kernels tvm keeps TVM's code throughout.
+(That the bound models still match their framework on every target is test_models.py's job:
+binding is on by default.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mcuforge.build.tools import tool
+from mcuforge.compiler import compile_model
+from mcuforge.errors import McuforgeError
+from mcuforge.paths import KERNELS_DIR
+from mcuforge.target import load_target
+
+from .conftest import imported
+
+MLP = "models/mlp.py:make"
+
+
+def _tvm_calls(model_c: str) -> int:
+    return len(re.findall(r"^\s+MF_STEP\(", model_c, re.M))
+
+
+@pytest.fixture(scope="module")
+def mlp_m55_fp16(tmp_path_factory):
+    model, target = imported(MLP), load_target("qemu-cortex-m55")
+    out = tmp_path_factory.mktemp("bind")
+    return (compile_model(model, target, "fp16", out / "mcuforge"),
+            compile_model(model, target, "fp16", out / "tvm", kernels="tvm"))
+
+
+def test_dense_layers_call_mcuforge_kernels(mlp_m55_fp16):
+    bound, tvm = mlp_m55_fp16
+    model_c = (bound.out_dir / "model.c").read_text()
+    assert len(re.findall(r"MF_CALL\(\d+, mf_dense_f16\(&mf_params\d+, ", model_c)) == 3
+    assert "static const mf_dense_params_f mf_params" in model_c
+    assert _tvm_calls(model_c) < _tvm_calls((tvm.out_dir / "model.c").read_text())
+    assert {p.name for p in bound.files.bound_c} == {"mf_dense_f16.c"}
+    assert "vfmaq_n_f16" in (bound.out_dir / "mf_float_mve.h").read_text()  # the M55's Helium variant
+    info = json.loads((bound.out_dir / "compile.json").read_text())
+    assert info["kernels"] == "mcuforge" and info["bound_layers"] == 3
+
+
+def test_kernels_tvm_binds_nothing(mlp_m55_fp16):
+    _, tvm = mlp_m55_fp16
+    model_c = (tvm.out_dir / "model.c").read_text()
+    assert "mf_kernels_float.h" not in model_c and "MF_CALL" not in model_c
+    assert tvm.files.bound_c == () and not any(s.bound for s in tvm.graph.steps)
+    assert json.loads((tvm.out_dir / "compile.json").read_text())["kernels"] == "tvm"
+
+
+def test_fp16_with_fp32_accumulation_keeps_tvm_code(tmp_path):
+    """Cortex-M4 only converts fp16: its pipeline accumulates in fp32, which the bound fp16
+    kernels do not; fp32 there binds the portable reference kernels."""
+    model, target = imported("models/mlp.py:make"), load_target("qemu-cortex-m4")
+    assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "h").graph.steps)
+    fp32 = compile_model(model, target, "fp32", tmp_path / "f")
+    assert [s.kernel for s in fp32.graph.steps if s.bound] == ["mf_dense_f32"] * 3
+
+
+def test_unknown_kernels_choice_is_an_error(tmp_path):
+    with pytest.raises(McuforgeError, match="unknown kernels 'cmsis'"):
+        compile_model(imported("models/mlp.py:make"), load_target("qemu-cortex-m4"), "fp32", tmp_path, kernels="cmsis")
+
+
+def test_cli_records_the_kernels_choice(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "compile", "models/mlp.py:make", "-t",
+                           "qemu-rv32-zve32f-zvfh", "--kernels", "tvm", "-o", str(tmp_path), "--json"],
+                          capture_output=True, text=True, timeout=120, cwd=KERNELS_DIR.parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["kernels"] == "tvm"
+
+
+@pytest.mark.parametrize("variant", ["arm_mve", "ref"])
+def test_arm_float_kernels_compile_with_gcc(variant, tmp_path):
+    """PlatformIO builds with arm-none-eabi-gcc: no clang-only builtins or intrinsics."""
+    for src in sorted((KERNELS_DIR / variant).glob("mf_dense_f*.c")):
+        proc = subprocess.run([tool("arm-none-eabi-gcc"), "-mthumb", "-mcpu=cortex-m55", "-mfloat-abi=hard", "-O2",
+                               "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS_DIR}", "-c", str(src),
+                               "-o", str(tmp_path / "x.o")], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{src.name}: {proc.stderr}"
+
+
+def test_a_model_of_bound_layers_only_runs(tmp_path):
+    """Flatten (a view of the input) + Linear: one bound kernel, no TVM kernel, no arena use."""
+    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+    from mcuforge.frontend import load_model
+
+    (tmp_path / "m.py").write_text("import torch\nfrom torch import nn\ndef make():\n    torch.manual_seed(0)\n"
+                                   "    return nn.Sequential(nn.Flatten(), nn.Linear(48, 5)).eval(), torch.zeros(1, 3, 4, 4)\n")
+    model = load_model(f"{tmp_path / 'm.py'}:make")
+    compiled = compile_model(model, load_target("qemu-rv32-zve32f-zvfh"), "fp32", tmp_path / "out")
+    assert [s.kernel for s in compiled.graph.steps] == ["mf_dense_f32"]
+    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE["fp32"]

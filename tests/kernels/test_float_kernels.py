@@ -1,0 +1,90 @@
+"""Float dense kernels: every variant against the portable reference kernel built for
+the same target (bit for bit: both add the same products, fused, in the same order) and both
+against a float64 NumPy reference (within a bound), on odd sizes, unit tails and fused
+activations. Parameters and weight layouts come from the same
+host code the compiler uses (codegen/bound.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcuforge.build import build_program
+from mcuforge.build.kernels import kernel_source
+from mcuforge.codegen.bound import c_params, dense_op
+from mcuforge.paths import KERNELS_DIR
+from mcuforge.sim import run_program
+
+BOUND = {"float32": 1e-5, "float16": 1e-2}  # max |kernel - float64| / max |float64|
+BITS = {"float32": ("uint32_t", np.uint32), "float16": ("uint16_t", np.uint16)}
+
+DENSES = [(1, 37, 19, (0.0, np.inf)), (3, 5, 16, None), (2, 64, 40, None)]  # rows, depth, units, act
+
+
+def _cases(dtype: str, seed: int = 5):
+    """(BoundOp, input, float64 expected) for every case."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for rows, depth, units, act in DENSES:
+        x = rng.uniform(-1, 1, (rows, depth)).astype(dtype)
+        w = rng.uniform(-1, 1, (depth, units)).astype(dtype)
+        b = rng.uniform(-1, 1, units).astype(dtype)
+        want = x.astype(np.float64) @ w.astype(np.float64) + b
+        cases.append((dense_op(w, b, (rows, units), act or (-np.inf, np.inf)), x,
+                      np.clip(want, *act) if act else want))
+    return cases
+
+
+def _words(a: np.ndarray) -> str:
+    return ", ".join(f"0x{int(v):x}" for v in a.reshape(-1).view(BITS[str(a.dtype)][1]))
+
+
+def _harness(cases, dtype: str) -> str:
+    ctype = BITS[dtype][0]
+    lines = ['#include "mf_kernels_float.h"', '#include "mf_runtime.h"', ""]
+    calls = []
+    for i, (op, x, want) in enumerate(cases):
+        arrays = {}
+        for field, data in op.arrays.items():
+            arrays[field] = f"c{i}_{field}"
+            lines.append(f"static const {ctype} c{i}_{field}[] __attribute__((aligned(16))) = {{{_words(data)}}};")
+        lines.append(f"static const {ctype} c{i}_in[] __attribute__((aligned(16))) = {{{_words(x)}}};")
+        lines.append(f"static {ctype} c{i}_out[{want.size}] __attribute__((aligned(16)));")
+        if op.scratch:
+            lines.append(f"static uint8_t c{i}_scratch[{op.scratch}] __attribute__((aligned(16)));")
+        lines.append(c_params(op, f"c{i}_p", arrays, f"c{i}_scratch"))
+        calls += [f"    if ({op.kernel}(&c{i}_p, (const void *)c{i}_in, (void *)c{i}_out) != MF_OK) return 1;",
+                  f'    mf_printf("@mf y{i}=");',
+                  f'    for (int i = 0; i < {want.size}; i++) mf_printf(i ? ",%x" : "%x", (unsigned)c{i}_out[i]);',
+                  '    mf_printf("\\n");']
+    return "\n".join(lines + ["", "int main(void) {", *calls, "    return 0;", "}", ""])
+
+
+def _run(target, cases, dtype, variant: str | None, tmp_path) -> list[np.ndarray]:
+    """Outputs of every case, with the target's variants (None) or with ref/ forced."""
+    kernels = sorted({op.kernel for op, _, _ in cases})
+    sources = [KERNELS_DIR / variant / f"{k}.c" if variant else kernel_source(target, k) for k in kernels]
+    work = tmp_path / (variant or "variant")
+    work.mkdir()
+    (work / "main.c").write_text(_harness(cases, dtype))
+    program = build_program(target, [work / "main.c", *sources], work / "build", name="floatk",
+                            include_dirs=[KERNELS_DIR])
+    result = run_program(program, timeout=120).check()
+    bits = BITS[dtype][1]
+    return [np.array([int(v, 16) for v in result.records[f"y{i}"].split(",")], bits).view(dtype)
+            for i in range(len(cases))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_float_kernels_match_ref_and_float64(target, dtype, tmp_path):
+    if dtype == "float16" and not target.has("fp16"):
+        pytest.skip(f"{target.name} has no fp16 arithmetic: the compiler binds no fp16 kernels there")
+    cases = _cases(dtype)
+    got = _run(target, cases, dtype, None, tmp_path)
+    uses_ref = all(kernel_source(target, op.kernel).parent.name == "ref" for op, _, _ in cases)
+    ref = got if uses_ref else _run(target, cases, dtype, "ref", tmp_path)
+    for (op, _, want), g, r in zip(cases, got, ref):
+        err = np.max(np.abs(g.astype(np.float64) - want.reshape(-1))) / np.max(np.abs(want))
+        assert err <= BOUND[dtype], f"{op.kernel} {op.fields} on {target.name}: {err:.3g}"
+        np.testing.assert_array_equal(g.view(BITS[dtype][1]), r.view(BITS[dtype][1]),
+                                      err_msg=f"{op.kernel} {op.fields}: variant differs from ref/")

@@ -1,0 +1,160 @@
+"""Hand-written float kernels bound by pattern in place of TVM's generated code.
+
+Patterns (tvm.relax.dpl, for FuseOpsByPattern in passes/bind_kernels.py), fp32 and fp16, the
+input, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumulation stays
+TVM's code):
+  mcuforge.dense   matmul of a 2-D input by a constant 2-D weight (+ constant bias)
+                   (+ relu | clip)                        -> mf_dense_f32 / mf_dense_f16
+Each match becomes a function with the "Codegen" attribute "mcuforge" that TVM's lowering
+leaves alone; `read_bound` turns a call of one into a `BoundOp`: the kernel, the fields of its
+const parameter struct, the weights and bias in the kernels' blocked layout
+(firmware/kernels/mf_kernels_float.h) and the arena scratch it needs (none yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tvm import relax
+from tvm.relax.dpl import is_const, is_op, wildcard
+from tvm.relax.transform import FusionPattern
+
+CODEGEN = "mcuforge"
+BLOCK_BYTES = 32  # MF_FLOAT_BLOCK_BYTES
+DTYPES = {"float32": "f32", "float16": "f16"}
+HEADER = "mf_kernels_float.h"
+
+
+@dataclass
+class BoundOp:
+    kernel: str  # C symbol, e.g. "mf_dense_f16"
+    struct: str  # C type of its parameter struct
+    fields: dict[str, int | float]
+    arrays: dict[str, np.ndarray] = field(repr=False)  # struct field -> constant, stored layout
+    scratch: int = 0  # bytes of arena scratch during the call
+
+
+def _activation(anchor):
+    """anchor [+ bias] [+ relu | clip]: the pattern and the bias pattern inside it."""
+    bias = is_const()
+    biased = anchor | is_op("relax.add")(anchor, bias) | is_op("relax.add")(bias, anchor)
+    act = is_op("relax.nn.relu")(biased) | is_op("relax.clip")(biased, wildcard(), wildcard())
+    return act | biased
+
+
+def _same_dtype(ctx) -> bool:
+    """Input, weight and result share one float dtype, and the intermediate results of the
+    match are used only inside it."""
+    root = ctx.annotated_expr["root"]
+    dtypes = {str(a.ty.dtype) for a in root.args[:2]} | {str(root.ty.dtype)}
+    if len(dtypes) != 1 or dtypes.pop() not in DTYPES:
+        return False
+    inner = [v for v in ctx.matched_bindings if not ctx.matched_bindings[v].same_as(ctx.matched_expr)]
+    return all(len(ctx.var_usages.get(v, [])) <= 1 for v in inner)
+
+
+def _dense_ok(ctx) -> bool:
+    root = ctx.annotated_expr["root"]
+    return _same_dtype(ctx) and len(root.args[0].ty.shape) == 2 and len(root.args[1].ty.shape) == 2
+
+
+def patterns() -> list[FusionPattern]:
+    dense = is_op("relax.matmul")(wildcard(), is_const())
+    return [FusionPattern(f"{CODEGEN}.dense", _activation(dense), {"root": dense}, _dense_ok)]
+
+
+def is_bound(func) -> bool:
+    return isinstance(func, relax.Function) and func.attrs is not None and \
+        func.attrs.get("Codegen", None) == CODEGEN
+
+
+def _composite(func: relax.Function) -> relax.Function:
+    """The inner function (attribute "Composite") of an annotated codegen function."""
+    for block in func.body.blocks:
+        for binding in block.bindings:
+            value = binding.value
+            if isinstance(value, relax.Function) and value.attrs and "Composite" in value.attrs:
+                return value
+    return func.body.body.op
+
+
+def _act_range(call) -> tuple[float, float]:
+    if call.op.name == "relax.nn.relu":
+        return 0.0, float("inf")
+    lo, hi = (float(a.value.value) if hasattr(a, "value") else float(a) for a in call.args[1:3])
+    return lo, hi
+
+
+def _blocked(rows: np.ndarray, dtype: str) -> np.ndarray:
+    """[n, k] -> [ceil(n / block)][k][block]: the kernels' weight layout, zero-padded."""
+    block = BLOCK_BYTES // np.dtype(dtype).itemsize
+    n = rows.shape[0]
+    padded = np.zeros((-(-n // block) * block, *rows.shape[1:]), dtype)
+    padded[:n] = rows
+    return np.ascontiguousarray(padded.reshape(-1, block, rows.shape[1]).transpose(0, 2, 1))
+
+
+def _padded_bias(bias: np.ndarray | None, n: int, dtype: str) -> np.ndarray:
+    block = BLOCK_BYTES // np.dtype(dtype).itemsize
+    out = np.zeros(-(-n // block) * block, dtype)
+    if bias is not None:
+        out[:n] = bias.reshape(-1)
+    return out
+
+
+def describe(func: relax.Function) -> dict:
+    """What the kernel needs to know of a matched function, read from its composite before
+    legalization (which rewrites the composite's body): stored as the function's "mcuforge"
+    attribute by passes/bind_kernels.py. Parameter positions refer to the call's arguments."""
+    inner = _composite(func)
+    position = {p: i for i, p in enumerate(inner.params)}
+    info = {"act_min": -float("inf"), "act_max": float("inf"), "bias": -1}
+    for binding in inner.body.blocks[0].bindings:
+        call = binding.value
+        name = call.op.name
+        if name == "relax.matmul":
+            info.update(kind="dense", input=position[call.args[0]], weights=position[call.args[1]],
+                        in_shape=[int(d) for d in call.args[0].ty.shape])
+        elif name == "relax.add":
+            info["bias"] = next(position[a] for a in call.args if a in position)
+        else:
+            info["act_min"], info["act_max"] = _act_range(call)
+    return info
+
+
+def read_bound(func: relax.Function, constants: list, out_shape: tuple[int, ...]) -> BoundOp:
+    """The BoundOp of a call of `func` (a "Codegen" function described by `describe`):
+    `constants` are the call's arguments as numpy arrays (None for the activation)."""
+    info = func.attrs["mcuforge"]
+    weights = constants[int(info["weights"])]
+    bias = constants[int(info["bias"])] if int(info["bias"]) >= 0 else None
+    act = (float(info["act_min"]), float(info["act_max"]))
+    return dense_op(weights, bias, out_shape, act)
+
+
+def dense_op(weights: np.ndarray, bias: np.ndarray | None, out_shape: tuple[int, ...],
+             act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
+    """out = act(in @ weights + bias); weights depth x units."""
+    dtype = str(weights.dtype)
+    depth, units = weights.shape
+    rows = int(np.prod(out_shape[:-1]))
+    return BoundOp(f"mf_dense_{DTYPES[dtype]}", "mf_dense_params_f",
+                   {"rows": rows, "depth": depth, "units": units, "act_min": act[0], "act_max": act[1]},
+                   {"weights": _blocked(weights.T, dtype), "bias": _padded_bias(bias, units, dtype)})
+
+
+def _c_float(v: float) -> str:
+    if np.isinf(v):
+        return "__builtin_inff()" if v > 0 else "-__builtin_inff()"
+    return f"{float(v)!r}f"
+
+
+def c_params(op: BoundOp, name: str, arrays: dict[str, str], scratch: str | None) -> str:
+    """The const parameter struct `name` of a call of `op`; `arrays` names the C arrays that
+    hold op.arrays, `scratch` is the address of its planned scratch."""
+    items = [f".{k} = {_c_float(v) if k.startswith('act_') else int(v)}" for k, v in op.fields.items()]
+    items += [f".{k} = {arrays[k]}" for k in op.arrays]
+    if op.scratch:
+        items.append(f".scratch = {scratch}")
+    return f"static const {op.struct} {name} = {{{', '.join(items)}}};"
