@@ -1,4 +1,4 @@
-"""Kernel binding on the float path (dense layers so far): where the patterns match, model.c calls mcuforge's kernels
+"""Kernel binding on the float path: where the patterns match, model.c calls mcuforge's kernels
 through const parameter structs instead of TVM's; --kernels tvm keeps TVM's code throughout.
 (That the bound models still match their framework on every target is test_models.py's job:
 binding is on by default.)"""
@@ -20,7 +20,7 @@ from mcuforge.target import load_target
 
 from .conftest import imported
 
-MLP = "models/mlp.py:make"
+RESNET8 = "models/resnet8.py:make"
 
 
 def _tvm_calls(model_c: str) -> int:
@@ -28,27 +28,30 @@ def _tvm_calls(model_c: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def mlp_m55_fp16(tmp_path_factory):
-    model, target = imported(MLP), load_target("qemu-cortex-m55")
+def resnet8_m55_fp16(tmp_path_factory):
+    model, target = imported(RESNET8), load_target("qemu-cortex-m55")
     out = tmp_path_factory.mktemp("bind")
     return (compile_model(model, target, "fp16", out / "mcuforge"),
             compile_model(model, target, "fp16", out / "tvm", kernels="tvm"))
 
 
-def test_dense_layers_call_mcuforge_kernels(mlp_m55_fp16):
-    bound, tvm = mlp_m55_fp16
+def test_convolutions_and_dense_call_mcuforge_kernels(resnet8_m55_fp16):
+    bound, tvm = resnet8_m55_fp16
     model_c = (bound.out_dir / "model.c").read_text()
-    assert len(re.findall(r"MF_CALL\(\d+, mf_dense_f16\(&mf_params\d+, ", model_c)) == 3
-    assert "static const mf_dense_params_f mf_params" in model_c
-    assert _tvm_calls(model_c) < _tvm_calls((tvm.out_dir / "model.c").read_text())
-    assert {p.name for p in bound.files.bound_c} == {"mf_dense_f16.c"}
+    assert len(re.findall(r"MF_CALL\(\d+, mf_conv2d_f16\(&mf_params\d+, ", model_c)) == 9  # every conv
+    assert re.search(r"MF_CALL\(\d+, mf_dense_f16\(&mf_params\d+, ", model_c)
+    assert "static const mf_conv_params_f mf_params" in model_c
+    assert _tvm_calls(model_c) <= _tvm_calls((tvm.out_dir / "model.c").read_text()) // 2  # 7 of 14
+    assert {p.name for p in bound.files.bound_c} == {"mf_conv2d_f16.c", "mf_dense_f16.c"}
     assert "vfmaq_n_f16" in (bound.out_dir / "mf_float_mve.h").read_text()  # the M55's Helium variant
     info = json.loads((bound.out_dir / "compile.json").read_text())
-    assert info["kernels"] == "mcuforge" and info["bound_layers"] == 3
+    assert info["kernels"] == "mcuforge" and info["bound_layers"] == 10
+    # the padding pixel of each conv is planned scratch, alive during its own layer only
+    assert all(p.buffer.first == p.buffer.last for p in bound.plan.placements if p.buffer.name.startswith("ws"))
 
 
-def test_kernels_tvm_binds_nothing(mlp_m55_fp16):
-    _, tvm = mlp_m55_fp16
+def test_kernels_tvm_binds_nothing(resnet8_m55_fp16):
+    _, tvm = resnet8_m55_fp16
     model_c = (tvm.out_dir / "model.c").read_text()
     assert "mf_kernels_float.h" not in model_c and "MF_CALL" not in model_c
     assert tvm.files.bound_c == () and not any(s.bound for s in tvm.graph.steps)
@@ -80,7 +83,7 @@ def test_cli_records_the_kernels_choice(tmp_path):
 @pytest.mark.parametrize("variant", ["arm_mve", "ref"])
 def test_arm_float_kernels_compile_with_gcc(variant, tmp_path):
     """PlatformIO builds with arm-none-eabi-gcc: no clang-only builtins or intrinsics."""
-    for src in sorted((KERNELS_DIR / variant).glob("mf_dense_f*.c")):
+    for src in sorted([*(KERNELS_DIR / variant).glob("mf_conv2d_f*.c"), *(KERNELS_DIR / variant).glob("mf_dense_f*.c")]):
         proc = subprocess.run([tool("arm-none-eabi-gcc"), "-mthumb", "-mcpu=cortex-m55", "-mfloat-abi=hard", "-O2",
                                "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS_DIR}", "-c", str(src),
                                "-o", str(tmp_path / "x.o")], capture_output=True, text=True)

@@ -1,7 +1,7 @@
-"""Float dense kernels: every variant against the portable reference kernel built for
+"""Float conv2d / dense kernels: every variant against the portable reference kernel built for
 the same target (bit for bit: both add the same products, fused, in the same order) and both
-against a float64 NumPy reference (within a bound), on odd sizes, unit tails and fused
-activations. Parameters and weight layouts come from the same
+against a float64 NumPy reference (within a bound), on odd sizes, channel tails, strides,
+padding, dilation and fused activations. Parameters and weight layouts come from the same
 host code the compiler uses (codegen/bound.py)."""
 
 from __future__ import annotations
@@ -11,20 +11,54 @@ import pytest
 
 from mcuforge.build import build_program
 from mcuforge.build.kernels import kernel_source
-from mcuforge.codegen.bound import c_params, dense_op
+from mcuforge.codegen.bound import c_params, conv2d_op, dense_op
 from mcuforge.paths import KERNELS_DIR
 from mcuforge.sim import run_program
 
 BOUND = {"float32": 1e-5, "float16": 1e-2}  # max |kernel - float64| / max |float64|
 BITS = {"float32": ("uint32_t", np.uint32), "float16": ("uint16_t", np.uint16)}
 
+# (in h, w, c), out c, (kh, kw), strides, padding (top, left, bottom, right), dilation, activation
+CONVS = [
+    ((5, 7, 3), 5, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), None),         # channel tail < one block
+    ((6, 9, 17), 19, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), (0.0, np.inf)),  # 2 blocks, stride 2, relu
+    ((4, 5, 8), 33, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), None),        # 1x1, 3 blocks
+    ((7, 7, 4), 8, (3, 2), (1, 2), (2, 0, 2, 1), (2, 1), (-0.5, 0.5)),  # dilation, clip
+    ((9, 10, 2), 16, (5, 3), (1, 1), (2, 1, 2, 1), (1, 1), (0.0, 6.0)),  # wide filter, row tails
+]
 DENSES = [(1, 37, 19, (0.0, np.inf)), (3, 5, 16, None), (2, 64, 40, None)]  # rows, depth, units, act
+
+
+def _conv_ref(x, w, bias, strides, pad, dilation, act):
+    """NHWC x OHWI in float64."""
+    h, wd, _ = x.shape
+    oc, kh, kw, _ = w.shape
+    xp = np.zeros((h + pad[0] + pad[2], wd + pad[1] + pad[3], x.shape[2]))
+    xp[pad[0]:pad[0] + h, pad[1]:pad[1] + wd] = x
+    oh = (xp.shape[0] - dilation[0] * (kh - 1) - 1) // strides[0] + 1
+    ow = (xp.shape[1] - dilation[1] * (kw - 1) - 1) // strides[1] + 1
+    out = np.empty((oh, ow, oc))
+    for y in range(oh):
+        for z in range(ow):
+            patch = xp[y * strides[0]:y * strides[0] + dilation[0] * (kh - 1) + 1:dilation[0],
+                       z * strides[1]:z * strides[1] + dilation[1] * (kw - 1) + 1:dilation[1]]
+            out[y, z] = np.tensordot(w, patch, axes=([1, 2, 3], [0, 1, 2])) + bias
+    return np.clip(out, *act) if act else out
 
 
 def _cases(dtype: str, seed: int = 5):
     """(BoundOp, input, float64 expected) for every case."""
     rng = np.random.default_rng(seed)
     cases = []
+    for (h, wd, ic), oc, (kh, kw), strides, pad, dilation, act in CONVS:
+        x = rng.uniform(-1, 1, (h, wd, ic)).astype(dtype)
+        w = rng.uniform(-1, 1, (oc, kh, kw, ic)).astype(dtype)
+        b = rng.uniform(-1, 1, oc).astype(dtype)
+        want = _conv_ref(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), strides, pad,
+                         dilation, act)
+        op = conv2d_op(w, b, (1, h, wd, ic), (1, *want.shape), strides, pad, dilation,
+                       act or (-np.inf, np.inf))
+        cases.append((op, x, want))
     for rows, depth, units, act in DENSES:
         x = rng.uniform(-1, 1, (rows, depth)).astype(dtype)
         w = rng.uniform(-1, 1, (depth, units)).astype(dtype)

@@ -3,12 +3,14 @@
 Patterns (tvm.relax.dpl, for FuseOpsByPattern in passes/bind_kernels.py), fp32 and fp16, the
 input, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumulation stays
 TVM's code):
+  mcuforge.conv2d  conv2d NHWC/OHWI, groups 1, constant weights (+ constant bias)
+                   (+ relu | clip)                        -> mf_conv2d_f32 / mf_conv2d_f16
   mcuforge.dense   matmul of a 2-D input by a constant 2-D weight (+ constant bias)
                    (+ relu | clip)                        -> mf_dense_f32 / mf_dense_f16
 Each match becomes a function with the "Codegen" attribute "mcuforge" that TVM's lowering
 leaves alone; `read_bound` turns a call of one into a `BoundOp`: the kernel, the fields of its
 const parameter struct, the weights and bias in the kernels' blocked layout
-(firmware/kernels/mf_kernels_float.h) and the arena scratch it needs (none yet).
+(firmware/kernels/mf_kernels_float.h) and the arena scratch it needs.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ HEADER = "mf_kernels_float.h"
 
 @dataclass
 class BoundOp:
-    kernel: str  # C symbol, e.g. "mf_dense_f16"
+    kernel: str  # C symbol, e.g. "mf_conv2d_f16"
     struct: str  # C type of its parameter struct
     fields: dict[str, int | float]
     arrays: dict[str, np.ndarray] = field(repr=False)  # struct field -> constant, stored layout
@@ -54,14 +56,22 @@ def _same_dtype(ctx) -> bool:
     return all(len(ctx.var_usages.get(v, [])) <= 1 for v in inner)
 
 
+def _conv_ok(ctx) -> bool:
+    a = ctx.annotated_expr["root"].attrs
+    return (_same_dtype(ctx) and a.data_layout == "NHWC" and a.kernel_layout == "OHWI"
+            and a.out_layout == "NHWC" and int(a.groups) == 1)
+
+
 def _dense_ok(ctx) -> bool:
     root = ctx.annotated_expr["root"]
     return _same_dtype(ctx) and len(root.args[0].ty.shape) == 2 and len(root.args[1].ty.shape) == 2
 
 
 def patterns() -> list[FusionPattern]:
+    conv = is_op("relax.nn.conv2d")(wildcard(), is_const())
     dense = is_op("relax.matmul")(wildcard(), is_const())
-    return [FusionPattern(f"{CODEGEN}.dense", _activation(dense), {"root": dense}, _dense_ok)]
+    return [FusionPattern(f"{CODEGEN}.conv2d", _activation(conv), {"root": conv}, _conv_ok),
+            FusionPattern(f"{CODEGEN}.dense", _activation(dense), {"root": dense}, _dense_ok)]
 
 
 def is_bound(func) -> bool:
@@ -113,9 +123,13 @@ def describe(func: relax.Function) -> dict:
     for binding in inner.body.blocks[0].bindings:
         call = binding.value
         name = call.op.name
-        if name == "relax.matmul":
-            info.update(kind="dense", input=position[call.args[0]], weights=position[call.args[1]],
-                        in_shape=[int(d) for d in call.args[0].ty.shape])
+        if name in ("relax.nn.conv2d", "relax.matmul"):
+            info.update(kind="conv2d" if name == "relax.nn.conv2d" else "dense", input=position[call.args[0]],
+                        weights=position[call.args[1]], in_shape=[int(d) for d in call.args[0].ty.shape])
+            if name == "relax.nn.conv2d":
+                a = call.attrs
+                info.update(strides=[int(v) for v in a.strides], dilation=[int(v) for v in a.dilation],
+                            padding=[int(v) for v in a.padding])
         elif name == "relax.add":
             info["bias"] = next(position[a] for a in call.args if a in position)
         else:
@@ -130,7 +144,11 @@ def read_bound(func: relax.Function, constants: list, out_shape: tuple[int, ...]
     weights = constants[int(info["weights"])]
     bias = constants[int(info["bias"])] if int(info["bias"]) >= 0 else None
     act = (float(info["act_min"]), float(info["act_max"]))
-    return dense_op(weights, bias, out_shape, act)
+    if str(info["kind"]) == "dense":
+        return dense_op(weights, bias, out_shape, act)
+    in_shape = tuple(int(d) for d in info["in_shape"])
+    strides, dilation, padding = ([int(v) for v in info[k]] for k in ("strides", "dilation", "padding"))
+    return conv2d_op(weights, bias, in_shape, out_shape, strides, padding, dilation, act)
 
 
 def dense_op(weights: np.ndarray, bias: np.ndarray | None, out_shape: tuple[int, ...],
@@ -142,6 +160,21 @@ def dense_op(weights: np.ndarray, bias: np.ndarray | None, out_shape: tuple[int,
     return BoundOp(f"mf_dense_{DTYPES[dtype]}", "mf_dense_params_f",
                    {"rows": rows, "depth": depth, "units": units, "act_min": act[0], "act_max": act[1]},
                    {"weights": _blocked(weights.T, dtype), "bias": _padded_bias(bias, units, dtype)})
+
+
+def conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: tuple[int, ...], out_shape: tuple[int, ...],
+              strides, padding, dilation, act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
+    """NHWC conv2d with OHWI weights; padding (top, left[, bottom, right])."""
+    dtype = str(weights.dtype)
+    oc, kh, kw, ic = weights.shape
+    fields = {"in_h": in_shape[1], "in_w": in_shape[2], "in_c": ic, "out_h": out_shape[1],
+              "out_w": out_shape[2], "out_c": oc, "k_h": kh, "k_w": kw,
+              "stride_h": strides[0], "stride_w": strides[1], "dilation_h": dilation[0],
+              "dilation_w": dilation[1], "pad_top": padding[0], "pad_left": padding[1],
+              "act_min": act[0], "act_max": act[1]}
+    return BoundOp(f"mf_conv2d_{DTYPES[dtype]}", "mf_conv_params_f", fields,
+                   {"weights": _blocked(weights.reshape(oc, -1), dtype), "bias": _padded_bias(bias, oc, dtype)},
+                   scratch=conv_scratch_size(ic, dtype))
 
 
 def _c_float(v: float) -> str:
@@ -158,3 +191,8 @@ def c_params(op: BoundOp, name: str, arrays: dict[str, str], scratch: str | None
     if op.scratch:
         items.append(f".scratch = {scratch}")
     return f"static const {op.struct} {name} = {{{', '.join(items)}}};"
+
+
+def conv_scratch_size(in_c: int, dtype: str) -> int:
+    """mf_conv2d_f*_scratch_size: one input pixel of zeros for the padding taps."""
+    return in_c * np.dtype(dtype).itemsize

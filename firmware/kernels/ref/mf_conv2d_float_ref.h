@@ -1,0 +1,40 @@
+/* The reference conv2d nest (NHWC, blocked weights, see mf_kernels_float.h), written once for
+ * both element types: the including file defines mf_elem and MF_CONV2D. Each output pixel
+ * accumulates one block of output channels at a time in a local array (registers on cores
+ * with enough of them), from the bias, then over the taps inside the input in (ky, kx, ic)
+ * order: the order the ISA variants use too. */
+#include "mf_kernels_float.h"
+
+#define MF_REF_BLOCK (MF_FLOAT_BLOCK_BYTES / (int)sizeof(mf_elem))
+
+mf_status MF_CONV2D(const mf_conv_params_f *p, const mf_elem *in, mf_elem *out) {
+    const int block_len = p->k_h * p->k_w * p->in_c * MF_REF_BLOCK;
+    const mf_elem lo = (mf_elem)p->act_min, hi = (mf_elem)p->act_max;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++, out += p->out_c) {
+            const mf_elem *w = (const mf_elem *)p->weights, *bias = (const mf_elem *)p->bias;
+            for (int oc = 0; oc < p->out_c; oc += MF_REF_BLOCK, w += block_len, bias += MF_REF_BLOCK) {
+                mf_elem acc[MF_REF_BLOCK];
+                for (int j = 0; j < MF_REF_BLOCK; j++) acc[j] = bias[j];
+                const mf_elem *wk = w;
+                for (int ky = 0; ky < p->k_h; ky++) {
+                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+                    for (int kx = 0; kx < p->k_w; kx++, wk += p->in_c * MF_REF_BLOCK) {
+                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
+                        const mf_elem *x = in + (iy * p->in_w + ix) * p->in_c;
+                        for (int ic = 0; ic < p->in_c; ic++) {
+                            for (int j = 0; j < MF_REF_BLOCK; j++) acc[j] += x[ic] * wk[ic * MF_REF_BLOCK + j];
+                        }
+                    }
+                }
+                const int n = p->out_c - oc < MF_REF_BLOCK ? p->out_c - oc : MF_REF_BLOCK;
+                for (int j = 0; j < n; j++) {
+                    const mf_elem v = acc[j] < lo ? lo : acc[j];
+                    out[oc + j] = v > hi ? hi : v;
+                }
+            }
+        }
+    }
+    return MF_OK;
+}
