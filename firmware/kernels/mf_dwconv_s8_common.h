@@ -30,46 +30,69 @@ static inline mf_status mf_depthwise_scalar(const mf_conv_params_s8 *p, const in
     return MF_OK;
 }
 
+/* The valid taps of one output pixel, as the SIMD nest walks them: the input and weight offsets
+ * of its first valid tap, rows x cols valid taps, and the strides between rows and columns. */
+typedef struct {
+    int32_t x, w, rows, cols, x_row, x_col, w_row;
+    mf_window win;
+} mf_dw_taps;
+
+static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int ox) {
+    mf_dw_taps t;
+    t.win = mf_window_of(p, oy, ox);
+    t.x = ((t.win.iy0 + t.win.ky0 * p->dilation_h) * p->in_w + t.win.ix0 + t.win.kx0 * p->dilation_w) * p->in_c;
+    t.w = (t.win.ky0 * p->k_w + t.win.kx0) * p->out_c;
+    t.rows = t.win.ky1 - t.win.ky0, t.cols = t.win.kx1 - t.win.kx0;
+    t.x_row = p->dilation_h * p->in_w * p->in_c, t.x_col = p->dilation_w * p->in_c, t.w_row = p->k_w * p->out_c;
+    return t;
+}
+
 /* The SIMD variants' nest, for depth multiplier 1 (other layouts take mf_depthwise_scalar):
- * output pixels, blocks of BLOCK channels (then the tail block), then the taps of the window.
- * The input offset enters once per output through the host-computed filter sums (INIT starts
- * from p->bias_with_offset,
- * bias + input_offset * sum of the channel's weights), so a tap inside the input is one
- * multiply-accumulate of input and weight, and a tap in the padding (which TFLite skips) adds
- * zero point x weight, cancelling its share of the filter sum. The variant supplies, for acc_t
- * the accumulators of one block of n channels from c0 (x, w: the tap's input and weights at
- * channel c0; n is the constant BLOCK except in the tail block):
- *   INIT(p, c0, n) -> acc_t; TAP(acc, x, w, n) -> acc_t; PAD(acc, w, zero_point, n) -> acc_t;
+ * output pixels, then blocks of BLOCK channels (then the tail block): BLOCK_FN(p, in, y, taps,
+ * c0, n) computes the n channels from c0 of the output pixel y (taps: its mf_dw_taps), each
+ * variant with MF_DW_S8_BLOCK in a function of its own (where its registers go to the block).
+ *
+ * MF_DW_S8_BLOCK: one block over the taps of the window. The input offset enters once per output through the host-computed filter sums (INIT starts
+ * from p->bias_with_offset = bias + input_offset * sum of the channel's weights), so a tap
+ * inside the input is one multiply-accumulate of input and weight, and a tap in the padding
+ * (which TFLite skips) adds zero point x weight, cancelling its share of the filter sum. The
+ * variant supplies, for acc_t the accumulators of one block of n channels from c0 (n is the
+ * constant BLOCK except in the tail block):
+ *   INIT(p, c0, n) -> acc_t;
+ *   ROW(acc, x, w, taps, x_step, w_step, n) -> acc_t: a row of valid taps, from input x and
+ *     weights w at channel c0 of its first tap (taps >= 1);
+ *   PAD(acc, w, zero_point, n) -> acc_t: one padded tap, weights w at channel c0;
  *   STORE(p, y, c0, n, acc): requantizes and stores at y + c0. */
-#define MF_DW_S8_BLOCK(p, in, y, win, c0, n, acc_t, INIT, TAP, PAD, STORE)                       \
+#define MF_DW_S8_BLOCK(p, in, y, t, c0, n, acc_t, INIT, ROW, PAD, STORE)                         \
     {                                                                                            \
         acc_t acc_ = INIT(p, c0, n);                                                             \
-        for (int ky = (win).ky0; ky < (win).ky1; ky++) {                                         \
-            int32_t at_ = (((win).iy0 + ky * (p)->dilation_h) * (p)->in_w + (win).ix0 +         \
-                           (win).kx0 * (p)->dilation_w) * (p)->in_c + (c0);                     \
-            const int8_t *k_ = (p)->weights + (ky * (p)->k_w + (win).kx0) * (p)->out_c + (c0);  \
-            for (int kx = (win).kx0; kx < (win).kx1; kx++, at_ += (p)->dilation_w * (p)->in_c, k_ += (p)->out_c) \
-                acc_ = TAP(acc_, (in) + at_, k_, n);                                             \
+        const int8_t *xr_ = (in) + (t).x + (c0), *wr_ = (p)->weights + (t).w + (c0);            \
+        for (int r_ = 0; r_ < (t).rows; r_++, xr_ += (t).x_row, wr_ += (t).w_row)               \
+            acc_ = ROW(acc_, xr_, wr_, (t).cols, (t).x_col, (p)->out_c, n);                      \
+        if ((t).rows * (t).cols != (p)->k_h * (p)->k_w) { /* a border pixel: its padded taps */ \
+            const int8_t *k_ = (p)->weights + (c0);                                              \
+            for (int ky = 0; ky < (p)->k_h; ky++, k_ += (t).w_row) {                             \
+                int inside_ = ky >= (t).win.ky0 && ky < (t).win.ky1;                             \
+                int left_ = inside_ ? (t).win.kx0 : (p)->k_w, right_ = inside_ ? (t).win.kx1 : (p)->k_w; \
+                for (int kx = 0; kx < left_; kx++)                                               \
+                    acc_ = PAD(acc_, k_ + kx * (p)->out_c, -(p)->input_offset, n);               \
+                for (int kx = right_; kx < (p)->k_w; kx++)                                       \
+                    acc_ = PAD(acc_, k_ + kx * (p)->out_c, -(p)->input_offset, n);               \
+            }                                                                                    \
         }                                                                                        \
-        if (((win).ky1 - (win).ky0) * ((win).kx1 - (win).kx0) != (p)->k_h * (p)->k_w)           \
-            for (int ky = 0; ky < (p)->k_h; ky++)                                                \
-                for (int kx = 0; kx < (p)->k_w; kx++)                                            \
-                    if (ky < (win).ky0 || ky >= (win).ky1 || kx < (win).kx0 || kx >= (win).kx1)  \
-                        acc_ = PAD(acc_, (p)->weights + (ky * (p)->k_w + kx) * (p)->out_c + (c0), \
-                                   -(p)->input_offset, n);                                       \
         STORE(p, y, c0, n, acc_);                                                                \
     }
 
-#define MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, acc_t, INIT, TAP, PAD, STORE)                 \
+#define MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, BLOCK_FN)                                     \
     for (int oy = 0; oy < (p)->out_h; oy++)                                                      \
         for (int ox = 0; ox < (p)->out_w; ox++) {                                                \
-            const mf_window win_ = mf_window_of(p, oy, ox);                                      \
+            const mf_dw_taps taps_ = mf_dw_taps_of(p, oy, ox);                                   \
             int8_t *y_ = (out) + (oy * (p)->out_w + ox) * (p)->out_c;                            \
             int c0_ = 0;                                                                         \
             for (; c0_ + (BLOCK) <= (p)->out_c; c0_ += (BLOCK))                                  \
-                MF_DW_S8_BLOCK(p, in, y_, win_, c0_, BLOCK, acc_t, INIT, TAP, PAD, STORE)        \
+                BLOCK_FN(p, in, y_, &taps_, c0_, BLOCK);                                         \
             if (c0_ < (p)->out_c)                                                                \
-                MF_DW_S8_BLOCK(p, in, y_, win_, c0_, (p)->out_c - c0_, acc_t, INIT, TAP, PAD, STORE) \
+                BLOCK_FN(p, in, y_, &taps_, c0_, (p)->out_c - c0_);                              \
         }
 
 #endif

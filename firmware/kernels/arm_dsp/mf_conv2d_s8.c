@@ -38,9 +38,11 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int oc, int32_t 
  * per chunk one LDRD of the two filters' weight words, four SXTB16, four patch word loads and
  * eight SMLAD, 19 instructions for 16 MACs. In assembly because its 13 live values (4 sums,
  * 3 pointers, the count, 4 weight halves, a patch word) are every register clang leaves free
- * (r7 is its frame pointer), and compiled C spilled a third of that loop; GCC takes it too. */
+ * (r7 is its frame pointer), and compiled C spilled a third of that loop; GCC takes it too
+ * when optimizing (MF_DSP_ASM_LOOPS). */
 static inline void block(const int16_t *x0, const int16_t *x1, const int8_t *w, int32_t chunks, int32_t sums[4]) {
     int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0; /* a: pixel 0, b: pixel 1; channel 0, 1 of the block */
+#if MF_DSP_ASM_LOOPS
     int32_t k0, k1, k2, k3, u;
     __asm__ volatile(
         "1:\n\t"
@@ -67,6 +69,17 @@ static inline void block(const int16_t *x0, const int16_t *x1, const int8_t *w, 
           [n] "+r"(chunks), [k0] "=&r"(k0), [k1] "=&r"(k1), [k2] "=&r"(k2), [k3] "=&r"(k3), [u] "=&r"(u)
         :
         : "cc", "memory");
+#else
+    for (; chunks > 0; chunks--, x0 += CHUNK, x1 += CHUNK, w += BLOCK * CHUNK) {
+        int32_t k = mf_dsp_load4(w), k0lo = __sxtb16(k), k0hi = __sxtb16(mf_ror(k, 8));
+        k = mf_dsp_load4(w + CHUNK);
+        int32_t k1lo = __sxtb16(k), k1hi = __sxtb16(mf_ror(k, 8)), u0, u1, v0, v1;
+        __builtin_memcpy(&u0, x0, 4), __builtin_memcpy(&u1, x0 + 2, 4);
+        __builtin_memcpy(&v0, x1, 4), __builtin_memcpy(&v1, x1 + 2, 4);
+        a0 = __smlad(u0, k0lo, a0), a0 = __smlad(u1, k0hi, a0), a1 = __smlad(u0, k1lo, a1), a1 = __smlad(u1, k1hi, a1);
+        b0 = __smlad(v0, k0lo, b0), b0 = __smlad(v1, k0hi, b0), b1 = __smlad(v0, k1lo, b1), b1 = __smlad(v1, k1hi, b1);
+    }
+#endif
     sums[0] = a0, sums[1] = a1, sums[2] = b0, sums[3] = b1;
 }
 

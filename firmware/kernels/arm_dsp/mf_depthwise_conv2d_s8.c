@@ -18,33 +18,73 @@ static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
     return a;
 }
 
-static inline acc_t tap(acc_t a, const int8_t *x, const int8_t *w, int n) {
-    if (n < BLOCK) { /* the tail block */
-        for (int i = 0; i < n; i++) a.c[i] += x[i] * w[i];
+/* A row of taps (taps >= 1). In assembly, as the conv2d chunk loop: the compiled C kept the
+ * sums on the stack. Input and weights advance by the same step (in_c = out_c) unless the
+ * convolution is dilated: that, the tail block and unoptimized GCC builds take the C loop. */
+static inline acc_t row(acc_t a, const int8_t *x, const int8_t *w, int taps, int32_t x_step, int32_t w_step, int n) {
+    if (!MF_DSP_ASM_LOOPS || n < BLOCK || x_step != w_step) {
+        for (; taps > 0; taps--, x += x_step, w += w_step)
+            for (int i = 0; i < n; i++) a.c[i] += x[i] * w[i];
         return a;
     }
-    int32_t xv = mf_dsp_load4(x), wv = mf_dsp_load4(w);
-    int32_t xe = __sxtb16(xv), xo = __sxtb16(mf_ror(xv, 8)), we = __sxtb16(wv), wo = __sxtb16(mf_ror(wv, 8));
-    a.c[0] = __smlabb(xe, we, a.c[0]), a.c[2] = __smlatt(xe, we, a.c[2]);
-    a.c[1] = __smlabb(xo, wo, a.c[1]), a.c[3] = __smlatt(xo, wo, a.c[3]);
+    int32_t xv, wv, xe, we;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[xv], [%[x]]\n\t"
+        "ldr %[wv], [%[w]]\n\t"
+        "add %[x], %[x], %[step]\n\t"
+        "add %[w], %[w], %[step]\n\t"
+        "sxtb16 %[xe], %[xv]\n\t" /* channels 0, 2 */
+        "sxtb16 %[we], %[wv]\n\t"
+        "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+        "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+        "sxtb16 %[xv], %[xv], ror #8\n\t" /* channels 1, 3 */
+        "sxtb16 %[wv], %[wv], ror #8\n\t"
+        "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
+        "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b"
+        : [a0] "+r"(a.c[0]), [a1] "+r"(a.c[1]), [a2] "+r"(a.c[2]), [a3] "+r"(a.c[3]), [x] "+r"(x), [w] "+r"(w),
+          [n] "+r"(taps), [xv] "=&r"(xv), [wv] "=&r"(wv), [xe] "=&r"(xe), [we] "=&r"(we)
+        : [step] "r"(x_step)
+        : "cc", "memory");
     return a;
 }
 
 static inline acc_t pad(acc_t a, const int8_t *w, int32_t zero_point, int n) {
-    for (int i = 0; i < n; i++) a.c[i] += zero_point * w[i];
+    if (n < BLOCK) {
+        for (int i = 0; i < n; i++) a.c[i] += zero_point * w[i];
+        return a;
+    }
+    int32_t wv = mf_dsp_load4(w), we = __sxtb16(wv), wo = __sxtb16(mf_ror(wv, 8));
+    int32_t zz = (int32_t)(((uint32_t)zero_point & 0xFFFFu) | ((uint32_t)zero_point << 16)); /* (zp, zp) */
+    a.c[0] = __smlabb(zz, we, a.c[0]), a.c[2] = __smlatt(zz, we, a.c[2]);
+    a.c[1] = __smlabb(zz, wo, a.c[1]), a.c[3] = __smlatt(zz, wo, a.c[3]);
     return a;
 }
 
+static inline void store1(const mf_conv_params_s8 *p, int8_t *y, int c, int32_t acc) {
+    int32_t v = mf_dsp_requantize(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
+    y[c] = (int8_t)mf_clamp(v, p->act_min, p->act_max);
+}
+
 static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, acc_t a) {
-    for (int i = 0; i < n; i++) {
-        int32_t v = mf_dsp_requantize(a.c[i], p->multiplier[c0 + i], p->shift[c0 + i]) + p->output_offset;
-        y[c0 + i] = (int8_t)mf_clamp(v, p->act_min, p->act_max);
+    if (n < BLOCK) {
+        for (int i = 0; i < n; i++) store1(p, y, c0 + i, a.c[i]);
+        return;
     }
+    store1(p, y, c0, a.c[0]), store1(p, y, c0 + 1, a.c[1]), store1(p, y, c0 + 2, a.c[2]), store1(p, y, c0 + 3, a.c[3]);
+}
+
+static inline __attribute__((always_inline)) void block(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,
+                                            const mf_dw_taps *taps, int c0, int n) {
+    if (n == BLOCK) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, init, row, pad, store)
+    else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, acc_t, init, row, pad, store)
 }
 
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
-    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, acc_t, init, tap, pad, store)
+    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, block)
     return MF_OK;
 }

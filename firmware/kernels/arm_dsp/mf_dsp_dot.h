@@ -12,6 +12,15 @@
 #error "arm_dsp kernels need the Arm DSP extension (-mcpu=cortex-m4/m7/m33/m55)"
 #endif
 
+/* The inner loops written in GNU assembly (conv2d, depthwise) need a dozen free registers, which
+ * GCC without optimization (-O0: frame pointer, no register allocation to speak of) cannot give
+ * them: there they are compiled from their C versions. */
+#if defined(__OPTIMIZE__)
+#define MF_DSP_ASM_LOOPS 1
+#else
+#define MF_DSP_ASM_LOOPS 0
+#endif
+
 /* Rotate right (ROR; clang folds it into SXTB16's rotation). Not ACLE's __ror, which GCC's
  * arm_acle.h lacks: PlatformIO builds these kernels with GCC. */
 static inline int32_t mf_ror(int32_t v, unsigned r) {
@@ -36,20 +45,19 @@ static inline int32_t mf_dsp_dot_s8(int32_t acc, const int8_t *a, const int8_t *
     return acc;
 }
 
-/* mf_requantize, bit-exact, in about a dozen instructions where x << (left shift + 1) fits in
- * 32 bits (any accumulator below 2^30 without a left shift): then SaturatingRoundingDoubling-
- * HighMul is SMMULR of that doubled value (no saturation case, no 64-bit shift) and
- * RoundingDivideByPOT an add and a shift (|high| < 2^30 for TFLite's multipliers, 0 to 2^31 - 1:
- * no overflow). Other inputs take the reference's path. */
+/* mf_requantize, bit-exact, in about ten instructions for the usual case, a right shift (shift
+ * <= 0) of an accumulator in [-2^30, 2^30): then SaturatingRoundingDoublingHighMul is SMMULR of
+ * the doubled accumulator (no saturation case, no 64-bit shift) and RoundingDivideByPOT an add
+ * and a shift (|high| < 2^30 for TFLite's multipliers, 0 to 2^31 - 1: no overflow). Left shifts
+ * and larger accumulators take the reference's path. */
 static inline int32_t mf_dsp_requantize(int32_t x, int32_t multiplier, int32_t shift) {
-    int left = shift > 0 ? shift + 1 : 1, right = shift > 0 ? 0 : -shift;
-    int32_t doubled = (int32_t)((uint32_t)x << left);
-    if (doubled >> left != x) return mf_requantize(x, multiplier, shift);
-    int32_t high; /* (doubled * multiplier + 2^31) >> 32; no ACLE intrinsic, and compilers do not find it */
-    __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(doubled), "r"(multiplier));
+    if (shift > 0 || (uint32_t)x + 0x40000000u >= 0x80000000u) return mf_requantize(x, multiplier, shift);
+    int32_t high; /* (2x * multiplier + 2^31) >> 32; no ACLE intrinsic, and compilers do not find it */
+    __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
     /* round half away from zero: add half, less one below zero when shifting (the sign of
-     * high & -right) */
-    return (high + (int32_t)((1u << right) >> 1) + ((high & -right) >> 31)) >> right;
+     * high & shift, shift = -right) */
+    int right = -shift;
+    return (high + (int32_t)((1u << right) >> 1) + ((high & shift) >> 31)) >> right;
 }
 
 #endif

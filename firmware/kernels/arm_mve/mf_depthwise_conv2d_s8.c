@@ -22,11 +22,12 @@ static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
     return a;
 }
 
-static inline acc_t tap(acc_t a, const int8_t *x, const int8_t *w, int n) {
-    for (int i = 0; i < BLOCK / 4; i++) { /* lanes past n: 0 (never stored) */
-        mve_pred16_t pred = lanes(n, i);
-        a.v[i] = vaddq_s32(a.v[i], vmulq_s32(vldrbq_z_s32(x + 4 * i, pred), vldrbq_z_s32(w + 4 * i, pred)));
-    }
+static inline acc_t row(acc_t a, const int8_t *x, const int8_t *w, int taps, int32_t x_step, int32_t w_step, int n) {
+    for (; taps > 0; taps--, x += x_step, w += w_step)
+        for (int i = 0; i < BLOCK / 4; i++) { /* lanes past n: 0 (never stored) */
+            mve_pred16_t pred = lanes(n, i);
+            a.v[i] = vaddq_s32(a.v[i], vmulq_s32(vldrbq_z_s32(x + 4 * i, pred), vldrbq_z_s32(w + 4 * i, pred)));
+        }
     return a;
 }
 
@@ -41,9 +42,15 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, a
                       p->output_offset, p->act_min, p->act_max);
 }
 
+static inline void block(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,
+                                            const mf_dw_taps *taps, int c0, int n) {
+    if (n == BLOCK) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, init, row, pad, store)
+    else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, acc_t, init, row, pad, store)
+}
+
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
-    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, acc_t, init, tap, pad, store)
+    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, block)
     return MF_OK;
 }

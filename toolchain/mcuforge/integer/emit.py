@@ -28,7 +28,7 @@ KERNELS = {
     "softmax": ("mf_softmax_s8", "mf_softmax_params_s8"),
 }
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h", "mf_fc_s8_common.h",
-           "mf_dwconv_s8_common.h")
+           "mf_dwconv_s8_common.h", "mf_add_s8_common.h")
 PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
 
 
