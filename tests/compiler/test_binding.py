@@ -102,3 +102,16 @@ def test_a_model_of_bound_layers_only_runs(tmp_path):
     assert [s.kernel for s in compiled.graph.steps] == ["mf_dense_f32"]
     run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"]
+
+
+def test_relu6_is_fused_into_the_bound_convolutions_in_fp16(tmp_path):
+    """ReLU6 (a clip, rewritten as maximum / minimum) ends each bound conv of MobileNet, also
+    after the fp16 conversion, and the model still matches PyTorch."""
+    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+
+    model = imported("models/mobilenet.py:make")
+    compiled = compile_model(model, load_target("qemu-cortex-m55"), "fp16", tmp_path / "out")
+    bound = [s.bound for s in compiled.graph.steps if s.bound and s.kernel == "mf_conv2d_f16"]
+    assert bound and all((b.fields["act_min"], b.fields["act_max"]) == (0.0, 6.0) for b in bound)
+    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE["fp16"]

@@ -4,9 +4,9 @@ Patterns (tvm.relax.dpl, for FuseOpsByPattern in passes/bind_kernels.py), fp32 a
 input, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumulation stays
 TVM's code):
   mcuforge.conv2d  conv2d NHWC/OHWI, groups 1, constant weights (+ constant bias)
-                   (+ relu | clip)                        -> mf_conv2d_f32 / mf_conv2d_f16
+                   (+ relu | clip as maximum, minimum)                        -> mf_conv2d_f32 / mf_conv2d_f16
   mcuforge.dense   matmul of a 2-D input by a constant 2-D weight (+ constant bias)
-                   (+ relu | clip)                        -> mf_dense_f32 / mf_dense_f16
+                   (+ relu | clip as maximum, minimum)                        -> mf_dense_f32 / mf_dense_f16
 Each match becomes a function with the "Codegen" attribute "mcuforge" that TVM's lowering
 leaves alone; `read_bound` turns a call of one into a `BoundOp`: the kernel, the fields of its
 const parameter struct, the weights and bias in the kernels' blocked layout
@@ -41,8 +41,8 @@ def _activation(anchor):
     """anchor [+ bias] [+ relu | clip]: the pattern and the bias pattern inside it."""
     bias = is_const()
     biased = anchor | is_op("relax.add")(anchor, bias) | is_op("relax.add")(bias, anchor)
-    act = is_op("relax.nn.relu")(biased) | is_op("relax.clip")(biased, wildcard(), wildcard())
-    return act | biased
+    clip = is_op("relax.minimum")(is_op("relax.maximum")(biased, is_const()), is_const())  # clip_as_min_max.py
+    return is_op("relax.nn.relu")(biased) | clip | biased
 
 
 def _same_dtype(ctx) -> bool:
@@ -89,13 +89,6 @@ def _composite(func: relax.Function) -> relax.Function:
     return func.body.body.op
 
 
-def _act_range(call) -> tuple[float, float]:
-    if call.op.name == "relax.nn.relu":
-        return 0.0, float("inf")
-    lo, hi = (float(a.value.value) if hasattr(a, "value") else float(a) for a in call.args[1:3])
-    return lo, hi
-
-
 def _blocked(rows: np.ndarray, dtype: str) -> np.ndarray:
     """[n, k] -> [ceil(n / block)][k][block]: the kernels' weight layout, zero-padded."""
     block = BLOCK_BYTES // np.dtype(dtype).itemsize
@@ -132,8 +125,15 @@ def describe(func: relax.Function) -> dict:
                             padding=[int(v) for v in a.padding])
         elif name == "relax.add":
             info["bias"] = next(position[a] for a in call.args if a in position)
-        else:
-            info["act_min"], info["act_max"] = _act_range(call)
+        elif name == "relax.nn.relu":
+            info["act_min"] = 0.0
+        else:  # maximum, minimum: a clip (passes/clip_as_min_max.py)
+            bound = call.args[1]
+            key = "act_min" if name == "relax.maximum" else "act_max"
+            if bound in position:
+                info[f"{key}_arg"] = position[bound]
+            else:
+                info[key] = float(bound.data.numpy())
     return info
 
 
@@ -143,7 +143,8 @@ def read_bound(func: relax.Function, constants: list, out_shape: tuple[int, ...]
     info = func.attrs["mcuforge"]
     weights = constants[int(info["weights"])]
     bias = constants[int(info["bias"])] if int(info["bias"]) >= 0 else None
-    act = (float(info["act_min"]), float(info["act_max"]))
+    act = tuple(float(constants[int(info[f"{k}_arg"])]) if f"{k}_arg" in info else float(info[k])
+                for k in ("act_min", "act_max"))
     if str(info["kind"]) == "dense":
         return dense_op(weights, bias, out_shape, act)
     in_shape = tuple(int(d) for d in info["in_shape"])

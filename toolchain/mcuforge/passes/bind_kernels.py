@@ -22,9 +22,22 @@ from __future__ import annotations
 import tvm
 from tvm import relax
 
+from tvm.relax.dpl import is_const, is_op, rewrite_call
+
 from ..codegen.bound import describe, is_bound, patterns
 
 LAYOUTS = {"relax.nn.conv2d": ["NHWC", "OHWI"]}
+
+
+def _fold_constant_casts(func: relax.Function) -> relax.Function:
+    """astype(constant) -> constant: FoldConstant leaves the casts of scalars (clip bounds after
+    ToMixedPrecision) alone, and the patterns want constants."""
+    def cast(expr, _matches):
+        const = expr.args[0]
+        data = (const.value if hasattr(const, "value") else const.data).numpy()
+        return relax.const(data.astype(str(expr.attrs.dtype)))
+
+    return rewrite_call(is_op("relax.astype")(is_const()), cast, func)
 
 
 def _calls(func: relax.Function, op_name: str) -> bool:
@@ -37,6 +50,7 @@ def BindKernels(mod: tvm.IRModule, _ctx) -> tvm.IRModule:  # noqa: N802 (a pass,
     if _calls(mod["main"], "relax.nn.conv2d"):
         mod = relax.transform.ConvertLayout(LAYOUTS)(mod)
     mod = relax.transform.FoldConstant()(mod)  # weight transposes -> OHWI, fp16 casts -> fp16 constants
+    mod["main"] = _fold_constant_casts(mod["main"])
     mod = relax.transform.FuseOpsByPattern(patterns(), bind_constants=False, annotate_codegen=True)(mod)
     for gv, func in list(mod.functions.items()):
         if is_bound(func):  # legalization rewrites the composite inside: keep what the kernel needs

@@ -12,8 +12,10 @@ fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmu
       accumulate in fp16 (out_dtype="float16") on targets with fp16 arithmetic, in fp32
       ("fp16-acc32") on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT).
 fp32+mcuforge, fp16+mcuforge: the same with mcuforge's hand-written kernels bound where they
-      match (bind_kernels.py, just before legalization); for fp16 the batch norms are folded
-      into the convolutions before the conversion to fp16, so that conv + bias + relu match.
+      match (bind_kernels.py, just before legalization); clips become maximum/minimum
+      (clip_as_min_max.py: elementwise ops that ConvertLayout and ToMixedPrecision handle),
+      and for fp16 the batch norms are folded into the convolutions before the conversion to
+      fp16, so that conv + bias + activation match.
       fp16-acc32 has no bound kernels: it keeps TVM's code.
 """
 
@@ -25,6 +27,7 @@ import tvm
 from tvm import relax
 
 from .bind_kernels import BindKernels
+from .clip_as_min_max import ClipAsMinMax
 from .fold_batch_norm import FoldBatchNorm
 
 Pass = tvm.transform.Pass
@@ -56,9 +59,10 @@ def _with_bound_kernels(steps: list[tuple[str, Callable[[], Pass]]]) -> list[tup
     return [*steps[:at], ("bind-kernels", lambda: BindKernels), *steps[at:]]
 
 
-_FP16_AFTER_BN = [*_LOWER[:2], ("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16")), *_LOWER[2:]]
-PIPELINES["fp32+mcuforge"] = _with_bound_kernels(_LOWER)
-PIPELINES["fp16+mcuforge"] = _with_bound_kernels(_FP16_AFTER_BN)
+_CLIPS = [("clip-as-min-max", lambda: ClipAsMinMax)]
+_TO_FP16 = [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16"))]
+PIPELINES["fp32+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, *_LOWER[2:]])
+PIPELINES["fp16+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, *_TO_FP16, *_LOWER[2:]])
 
 
 def run_pipeline(mod: tvm.IRModule, name: str) -> tvm.IRModule:
