@@ -8,16 +8,11 @@ from tvm import relax
 
 from mcuforge.passes.clip_as_min_max import ClipAsMinMax
 
+from .test_fold_batch_norm import _function as relax_function
+
 
 def _function(body, dtype="float32"):
-    """main(x) with the dataflow built by body(bb, x), which returns the output expression."""
-    x = relax.Var("x", relax.TensorType((1, 4), dtype))
-    bb = relax.BlockBuilder()
-    with bb.function("main", [x]):
-        with bb.dataflow():
-            gv = bb.emit_output(body(bb, x))
-        bb.emit_func_output(gv)
-    return bb.get()
+    return relax_function(body, (1, 4), dtype)
 
 
 def test_clip_becomes_maximum_then_minimum_of_the_same_dtype():

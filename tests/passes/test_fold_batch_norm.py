@@ -16,9 +16,9 @@ VAR = RNG.uniform(0.5, 1.5, size=3).astype("float32")
 EPS = 1e-5
 
 
-def _function(body):
+def _function(body, shape=(1, 2, 8, 8), dtype="float32"):
     """main(x) with the dataflow built by body(bb, x), which returns the output expression."""
-    x = relax.Var("x", relax.TensorType((1, 2, 8, 8), "float32"))
+    x = relax.Var("x", relax.TensorType(shape, dtype))
     bb = relax.BlockBuilder()
     with bb.function("main", [x]):
         with bb.dataflow():
