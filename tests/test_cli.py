@@ -168,3 +168,19 @@ def test_quantize_digits_then_compile(tmp_path):
     proc = mcuforge("compile", str(mfq), "-t", "qemu-rv32imac", "-o", str(tmp_path / "c"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["precision"] == "int8" and (tmp_path / "c" / "mf_fully_connected_s8.c").is_file()
+
+
+def test_kernels_choice_per_path():
+    """--kernels ref runs the portable C on the integer path (bit-exact still); tvm is refused there,
+    and ref on the float path, each with what to use instead."""
+    from .conftest import mlperf
+
+    kws = str(mlperf("kws_ref_model.tflite"))
+    proc = mcuforge("run", kws, "-t", "qemu-cortex-m4", "--kernels", "tvm", "-n", "1")
+    assert proc.returncode == 2 and "the integer path has no TVM code" in proc.stderr
+    proc = mcuforge("run", "models/mlp.py:make", "--kernels", "ref", "-n", "1")
+    assert proc.returncode == 2 and "--kernels ref is for the integer path" in proc.stderr
+    proc = mcuforge("run", kws, "-t", "qemu-cortex-m4", "--kernels", "ref", "-n", "2", "--no-profile", "--json")
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    assert figures["mismatches_vs_reference"] == 0 and figures["insns_per_inference"] > 0

@@ -373,7 +373,8 @@ def compile(  # noqa: A001 (the command's name)
                                   help="fp32, fp16 or int8; auto: int8 for int8 .tflite files, else fp32"),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default out/MODEL-TARGET-PRECISION)"),
     kernels: str = typer.Option("mcuforge", "--kernels", help="mcuforge: hand-written kernels where a pattern "
-                                "matches, TVM's code elsewhere; tvm: TVM's code throughout (for comparison)"),
+                                "matches, TVM's code elsewhere; tvm: TVM's code throughout (float, for comparison); "
+                                "ref: the portable reference kernels instead of the ISA variants (int8, for comparison)"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile a model to a standalone C library: model.h, model.c, weights.c and the kernels."""
@@ -381,7 +382,7 @@ def compile(  # noqa: A001 (the command's name)
 
     def body() -> None:
         if _precision(model, precision) == "int8":
-            c = _compile_int8(model, target, out_dir)
+            c = _compile_int8(model, target, out_dir, kernels)
             info = json.loads((c.out_dir / "compile.json").read_text())
             if json_out:
                 _print_json({**info, "compile_seconds": c.compile_seconds})
@@ -423,7 +424,8 @@ def run(
     profile: bool = typer.Option(True, "--profile/--no-profile", help="per-layer instruction counts"),
     timeout: float = typer.Option(600.0, "--timeout", help="seconds per simulator run"),
     kernels: str = typer.Option("mcuforge", "--kernels", help="mcuforge: hand-written kernels where a pattern "
-                                "matches, TVM's code elsewhere; tvm: TVM's code throughout (for comparison)"),
+                                "matches, TVM's code elsewhere; tvm: TVM's code throughout (float, for comparison); "
+                                "ref: the portable reference kernels instead of the ISA variants (int8, for comparison)"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile, build with the runtime, run in QEMU, compare with the framework, report figures.
@@ -444,7 +446,9 @@ def run(
             return _quantize_flow(model, recipe, data, qat_epochs, False, 0, None, target, json_out)
         precision = _precision(model, precision_arg)
         if precision == "int8":
-            return _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out)
+            return _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out, kernels)
+        if kernels == "ref":
+            raise McuforgeError("--kernels ref is for the integer path", hint="float models: --kernels mcuforge or tvm")
         if check:
             raise McuforgeError("--check tflite-micro compares int8 models; this is a float model")
         m, t = _load(model, target)
@@ -473,21 +477,30 @@ def _precision(model: str, precision: str) -> str:
     return resolve_precision(model, precision)
 
 
-def _compile_int8(model: str, target: str, out_dir: Optional[Path]):
+def _compile_int8(model: str, target: str, out_dir: Optional[Path], kernels: str = "mcuforge"):
+    import dataclasses
+
     from .integer.compiler import compile_int8
     from .model_spec import load_int8_graph
 
     t = load_target(target)
+    if kernels == "tvm":
+        raise McuforgeError("--kernels tvm: the integer path has no TVM code",
+                            hint="--kernels ref compiles the portable reference kernels, for comparison")
+    if kernels == "ref":  # the portable C baseline instead of the target's ISA variants
+        t = dataclasses.replace(t, kernel_variants=("ref",))
+    elif kernels != "mcuforge":
+        raise McuforgeError(f"unknown kernels {kernels!r}", hint="choose one of mcuforge, tvm (float), ref (int8)")
     name = Path(model).stem
     return compile_int8(load_int8_graph(model), name, t, out_dir or _default_out(name, t.name, "int8"))
 
 
-def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out) -> int:
+def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out, kernels="mcuforge") -> int:
     from .integer.compiler import random_int8_inputs, run_int8
     from .integer.tflm import tflm_outputs
     from .report.figures import int8_figures, int8_summary_table, layer_table
 
-    c = _compile_int8(model, target, out_dir)
+    c = _compile_int8(model, target, out_dir, kernels)
     xs = random_int8_inputs(c.graph, inputs)
     r = run_int8(c, xs, c.out_dir / "build", profile=profile, timeout=timeout)
     tflm = None
