@@ -12,7 +12,9 @@ Figures are instruction counts from QEMU, deterministic, never time (compile tim
 2c. zoo-int8: the zoo's Sequential models quantized (int8 preset, calibrated) x every target.
 3. memory: the MLPerf Tiny int8 models' RAM against TFLite Micro's arena, kernel code against
    weights.
-Usage: python bench/run.py [models|int8|zoo-int8|memory|isa]...
+4. kernels-float / kernels-int8: hand-written kernels against the baseline in the same run:
+   TVM's code (`--kernels tvm`) on the float path, the portable reference C on the integer path.
+Usage: python bench/run.py [models|int8|zoo-int8|memory|kernels-float|kernels-int8|isa]...
 """
 
 from __future__ import annotations
@@ -137,6 +139,78 @@ def zoo_int8_table() -> list[str]:
     return failed
 
 
+KERNELS_FLOAT = [(f"{ROOT}/models/resnet8.py:make", "resnet8"), (f"{ROOT}/models/dscnn.py:make", "dscnn"),
+                 (f"{ROOT}/models/mobilenet_v1.py:make", "mobilenet_v1"),
+                 (str(MLPERF / "kws_ref_model_float32.tflite"), "kws float")]
+
+
+def kernels_float_table() -> list[str]:
+    """Hand-written kernels against TVM's code for the same model, target and precision, both
+    measured in this run (`--kernels mcuforge` vs `--kernels tvm`)."""
+    from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+    from mcuforge.errors import DoesNotFit
+    from mcuforge.frontend import load_model
+    from mcuforge.target import all_targets
+
+    print("| model | target | precision | `--kernels tvm` instr | mcuforge instr | tvm / mcuforge | MAC/instr | of peak |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    failed = []
+    for spec, label in KERNELS_FLOAT:
+        model = load_model(spec)
+        for target in all_targets():
+            for precision in ("fp32", "fp16") if target.has("fp16") else ("fp32",):
+                if not target.has("fpu") and precision == "fp32":
+                    continue  # soft float: neither side is a kernel comparison
+                counts = {}
+                with tempfile.TemporaryDirectory() as tmp:
+                    try:
+                        for kernels in ("tvm", "mcuforge"):
+                            c = compile_model(model, target, precision, Path(tmp) / kernels, kernels=kernels)
+                            r = run_model(c, model, random_inputs(model, 1), Path(tmp) / f"w{kernels}", profile=False)
+                            if r.max_rel_error > TOLERANCE[precision]:
+                                failed.append(f"{label} {target.name} {precision} {kernels}: {r.max_rel_error:.3g}")
+                            counts[kernels] = r.insns_per_inference[0]
+                    except DoesNotFit as exc:
+                        print(f"| {label} | {target.name} | {precision} | does not fit: "
+                              f"{exc.message.split(': ', 1)[-1]} | | | | |", flush=True)
+                        continue
+                mpi = c.macs / counts["mcuforge"]
+                print(f"| {label} | {target.name} | {precision} | {counts['tvm']:,} | {counts['mcuforge']:,} "
+                      f"| {counts['tvm'] / counts['mcuforge']:.2f} | {mpi:.3f} | {100 * mpi / target.peak(precision):.1f} % |",
+                      flush=True)
+    return failed
+
+
+def kernels_int8_table() -> list[str]:
+    """The ISA kernel variants against the portable reference kernels (`--kernels ref`) for the
+    MLPerf Tiny int8 models, both measured in this run (the integer path has no TVM code)."""
+    import dataclasses
+
+    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+    from mcuforge.integer.tflite_int8 import read_int8_tflite
+    from mcuforge.target import all_targets
+
+    print("| model | target | ref instr | ISA variants | instr | ref / ISA | MAC/instr |")
+    print("|---|---|---:|---|---:|---:|---:|")
+    failed = []
+    for name in INT8:
+        graph = read_int8_tflite(MLPERF / name)
+        for target in all_targets():
+            counts = {}
+            for variants in (("ref",), target.kernel_variants):
+                t = dataclasses.replace(target, kernel_variants=variants)
+                with tempfile.TemporaryDirectory() as tmp:
+                    c = compile_int8(graph, Path(name).stem, t, Path(tmp) / "out")
+                    r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
+                if r.mismatches:
+                    failed.append(f"{name} {target.name} {variants}: differs from the integer reference")
+                counts[variants] = r.insns_per_inference[0]
+            ref, isa = counts[("ref",)], counts[target.kernel_variants]
+            print(f"| {Path(name).stem} | {target.name} | {ref:,} | {' > '.join(target.kernel_variants)} | {isa:,} "
+                  f"| {ref / isa:.2f} | {c.macs / isa:.3f} |", flush=True)
+    return failed
+
+
 def memory_table() -> list[str]:
     """RAM against the peer: TFLite Micro's arena (its recording allocator: total, and the
     activations part) beside mcuforge's whole RAM for the same model (data + bss, which hold the
@@ -193,7 +267,7 @@ def isa_table() -> list[str]:
 
 def main(argv: list[str]) -> int:
     tables = {"models": models_table, "int8": int8_table, "zoo-int8": zoo_int8_table, "memory": memory_table,
-              "isa": isa_table}
+              "kernels-float": kernels_float_table, "kernels-int8": kernels_int8_table, "isa": isa_table}
     failed = []
     for name in argv or list(tables):
         print(f"\n### {name}\n")
