@@ -78,6 +78,9 @@ typedef struct {
     int32_t input1_offset, input2_offset, output_offset;
     int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
     int32_t output_multiplier, output_shift, left_shift, act_min, act_max, size;
+    const int32_t *table1, *table2; /* input byte v at [v + 128]: its rescaled term,
+                                     * ((v + offset) << left_shift) rescaled by the input's
+                                     * multiplier and shift, computed on the host */
 } mf_add_params_s8;
 
 mf_status mf_add_s8(const mf_add_params_s8 *p, const int8_t *a, const int8_t *b, int8_t *out);

@@ -1,6 +1,5 @@
-/* Cortex-M DSP int8 add: the reference's loop with the three rescalings by SMMULR
- * (mf_dsp_requantize: exact, and on its fast path for the offset inputs shifted left by
- * TFLite's 20 bits). */
+/* Cortex-M DSP int8 add: the reference's loop (input terms from the host tables) with the sum's
+ * rescaling by SMMULR (mf_dsp_requantize, exact). */
 #include "mf_dsp_dot.h"
 #include "mf_add_s8_common.h"
 

@@ -15,6 +15,7 @@ from ..codegen.planner import MemoryPlan
 from ..paths import KERNELS_DIR
 from ..target import Target
 from .graph import QGraph, QTensor
+from .ops import add as add_op
 from .packing import pack
 
 # op kind -> (C kernel, parameter struct type)
@@ -38,11 +39,13 @@ def kernel_of(op) -> str:
     return PACKED_FC[bits] if op.kind == "fully_connected" and bits != 8 else KERNELS[op.kind][0]
 
 
-def weight_sums(op) -> dict[str, np.ndarray]:
-    """Weight sums the SIMD kernel variants use to add the input offset once per output
-    (computed here once, not on the device): for conv2d and depthwise conv2d folded with the
-    bias (bias + input_offset * sum, per output channel, int32 arithmetic as on the device),
-    per unit for int8 fully connected layers."""
+def host_arrays(op) -> dict[str, np.ndarray]:
+    """Arrays the kernels read instead of computing them on the device: weight sums the SIMD
+    variants use to add the input offset once per output (for conv2d and depthwise conv2d folded
+    with the bias: bias + input_offset * sum, per output channel, int32 arithmetic as on the
+    device; per unit for int8 fully connected layers), and add's per-input tables."""
+    if op.kind == "add":
+        return add_op.input_tables(op)
     w = op.params.get("weights")
     if op.kind in ("conv2d", "depthwise_conv2d"):
         sums = w.astype(np.int64).sum(axis=(1, 2, 3) if op.kind == "conv2d" else (0, 1, 2))
@@ -194,14 +197,15 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
     # parameter array -> (C type, symbol prefix)
     arrays = {"weights": ("int8_t", "weights"), "bias": ("int32_t", "bias"), "multiplier": ("int32_t", "multiplier"),
               "shift": ("int32_t", "shift"), "filter_sums": ("int32_t", "filter"),
-              "bias_with_offset": ("int32_t", "bias_offset")}
+              "bias_with_offset": ("int32_t", "bias_offset"), "table1": ("int32_t", "table1_"),
+              "table2": ("int32_t", "table2_")}
     if plan.arena_size:  # a single-layer model without scratch needs none
         model_c += [f"static int8_t mf_arena[{plan.arena_size}] __attribute__((aligned(16)));", ""]
     for i, op in enumerate(graph.ops):
         if op.kind not in KERNELS:
             continue
         refs = {}
-        sums = weight_sums(op)
+        sums = host_arrays(op)
         for key, (ctype, prefix) in arrays.items():
             if key in op.params or key in sums:
                 value = stored_weights(op, target) if key == "weights" else sums[key] if key in sums else op.params[key]

@@ -35,6 +35,14 @@ def _scale(x, multiplier, shift):  # MultiplyByQuantizedMultiplierSmallerThanOne
     return rdbp(srdhm(x, multiplier), -shift)
 
 
+def input_tables(op) -> dict[str, np.ndarray]:
+    """Each input's rescaled term for every int8 value (index v + 128): the kernels look the two
+    terms up instead of offsetting, shifting and rescaling each element (the same integers)."""
+    p, v = op.params, np.arange(-128, 128, dtype=np.int64)
+    return {f"table{i}": _scale((v + p[f"input{i}_offset"]) << p["left_shift"], p[f"input{i}_multiplier"],
+                                p[f"input{i}_shift"]).astype(np.int32) for i in (1, 2)}
+
+
 def reference(op, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     p = op.params
     x1 = (a.astype(np.int64) + p["input1_offset"]) << p["left_shift"]
