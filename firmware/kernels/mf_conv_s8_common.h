@@ -83,6 +83,11 @@ static inline void mf_conv_im2col(const mf_conv_params_s8 *p, const int8_t *in, 
                                   mf_patch_copy copy, mf_patch_fill fill) {
     const int32_t c = p->in_c, row = p->k_w * c;
     const int8_t zero_point = (int8_t)-p->input_offset;
+    if (p->dilation_w == 1 && w.ky1 - w.ky0 == p->k_h && w.kx1 - w.kx0 == p->k_w) { /* inside: rows only */
+        const int8_t *x = in + (w.iy0 * p->in_w + w.ix0) * c;
+        for (int32_t at = 0; at < p->k_h * row; at += row, x += p->dilation_h * p->in_w * c) copy(patch, at, x, row);
+        return;
+    }
     for (int ky = 0, at = 0; ky < p->k_h; ky++, at += row) {
         if (ky < w.ky0 || ky >= w.ky1) {
             fill(patch, at, zero_point, row);
