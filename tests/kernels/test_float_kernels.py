@@ -14,6 +14,7 @@ from mcuforge.build.kernels import kernel_source
 from mcuforge.codegen.bound import c_params, conv2d_op, dense_op
 from mcuforge.paths import KERNELS_DIR
 from mcuforge.sim import run_program
+from mcuforge.target import all_targets, load_target
 
 BOUND = {"float32": 1e-5, "float16": 1e-2}  # max |kernel - float64| / max |float64|
 BITS = {"float32": ("uint32_t", np.uint32), "float16": ("uint16_t", np.uint16)}
@@ -109,10 +110,13 @@ def _run(target, cases, dtype, variant: str | None, tmp_path) -> list[np.ndarray
             for i in range(len(cases))]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_float_kernels_match_ref_and_float64(target, dtype, tmp_path):
-    if dtype == "float16" and not target.has("fp16"):
-        pytest.skip(f"{target.name} has no fp16 arithmetic: the compiler binds no fp16 kernels there")
+# fp16 kernels only where the target has fp16 arithmetic: elsewhere the compiler binds none.
+CASES = [(t.name, "float32") for t in all_targets()] + [(t.name, "float16") for t in all_targets() if t.has("fp16")]
+
+
+@pytest.mark.parametrize("name,dtype", CASES, ids=[f"{n}-{d}" for n, d in CASES])
+def test_float_kernels_match_ref_and_float64(name, dtype, tmp_path):
+    target = load_target(name)
     cases = _cases(dtype)
     got = _run(target, cases, dtype, None, tmp_path)
     uses_ref = all(kernel_source(target, op.kernel).parent.name == "ref" for op, _, _ in cases)
