@@ -92,13 +92,18 @@ def int8_table() -> list[str]:
                     rf = run_model(cf, float_model, random_inputs(float_model, 1), Path(tmp) / "fwork", profile=False)
                     ratio = (f"| {rf.insns_per_inference[0] / r.insns_per_inference[0]:.2f} "
                              f"| {rf.program.sizes.flash / r.program.sizes.flash:.2f} |")
-            if r.mismatches:
-                failed.append(f"{name} {target.name}: differs from the integer reference")
-            insns, sizes = r.insns_per_inference[0], r.program.sizes
-            mpi = c.macs / insns
-            print(f"| {Path(name).stem} | {target.name} | {insns:,} | {mpi:.3f} | {100 * mpi / target.peak('int8'):.1f} % "
-                  f"| {sizes.flash:,} | {sizes.data + sizes.bss + r.stack_used:,} | {c.plan.arena_size:,} {ratio}", flush=True)
+            failed += _int8_row(f"| {Path(name).stem} | {target.name} |", c, r, target, ratio)
     return failed
+
+
+def _int8_row(head: str, c, r, target, tail: str = "|") -> list[str]:
+    """Print one int8 run's row (instructions, MAC/instr, of peak, flash, RAM, arena); a wrong
+    result is returned for the failure list."""
+    insns, sizes = r.insns_per_inference[0], r.program.sizes
+    mpi = c.macs / insns
+    print(f"{head} {insns:,} | {mpi:.3f} | {100 * mpi / target.peak('int8'):.1f} % | {sizes.flash:,} "
+          f"| {sizes.data + sizes.bss + r.stack_used:,} | {c.plan.arena_size:,} {tail}", flush=True)
+    return [f"{c.name} {target.name}: differs from the integer reference"] if r.mismatches else []
 
 
 ZOO_INT8 = ("mlp", "cnn1d", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")
@@ -130,12 +135,7 @@ def zoo_int8_table() -> list[str]:
             with tempfile.TemporaryDirectory() as tmp:
                 c = compile_int8(graph, name, target, Path(tmp) / "out")
                 r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-            if r.mismatches:
-                failed.append(f"{name} {target.name}: differs from the integer reference")
-            insns, sizes = r.insns_per_inference[0], r.program.sizes
-            mpi = c.macs / insns
-            print(f"| {name} | {target.name} | {c.macs:,} | {insns:,} | {mpi:.3f} | {100 * mpi / target.peak('int8'):.1f} % "
-                  f"| {sizes.flash:,} | {sizes.data + sizes.bss + r.stack_used:,} | {c.plan.arena_size:,} |", flush=True)
+            failed += _int8_row(f"| {name} | {target.name} | {c.macs:,} |", c, r, target)
     return failed
 
 
