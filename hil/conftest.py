@@ -85,7 +85,8 @@ def pytest_terminal_summary(terminalreporter, config):
     w = terminalreporter
     w.section("HIL report")
     for name, r in REPORT.items():
-        unit = "instructions (QEMU plugin)" if r["device"] == "qemu" else "cycles (on-device counter)"
+        unit = ("instructions (QEMU plugin, LMUL-weighted on vector cores)" if r["device"] == "qemu"
+                else "cycles (on-device counter)")
         w.write_line(f"{name}: {r['model']} ({r['precision']}), latency in {unit}")
         if "per_inference" in r:
             w.write_line(f"  per inference: {r['per_inference']:,}")
