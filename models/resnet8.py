@@ -1,6 +1,7 @@
 """ResNet-8 as in MLPerf Tiny image classification: 32x32x3 -> 10 classes, three residual
 stages (16, 32, 64 channels) with batch norm and residual adds."""
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -39,3 +40,53 @@ def make():
     model = ResNet8()
     randomize_batch_norm(model)
     return model.eval(), torch.zeros(1, 3, 32, 32)
+
+
+SHAPES = ("disc", "square", "ring", "cross", "h-stripes", "v-stripes", "checker", "diagonal", "triangle", "dots")
+
+
+def shapes(n, seed=0):
+    """n synthetic 32x32 colour images of ten shape classes (random size, place, colours, noise),
+    (n, 3, 32, 32) float32 in about [-1, 1], and labels: offline data in CIFAR-10's format."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32)
+    x = np.empty((n, 3, 32, 32), np.float32)
+    y = rng.integers(0, 10, n)
+    for i in range(n):
+        cy, cx, r = rng.uniform(10, 22), rng.uniform(10, 22), rng.uniform(5, 10)
+        dy, dx, p = yy - cy, xx - cx, rng.uniform(3, 6)
+        mask = {
+            0: dy ** 2 + dx ** 2 < r ** 2,
+            1: (abs(dy) < r * 0.8) & (abs(dx) < r * 0.8),
+            2: abs(np.sqrt(dy ** 2 + dx ** 2) - r) < 1.5,
+            3: ((abs(dy) < 1.5) | (abs(dx) < 1.5)) & (abs(dy) < r) & (abs(dx) < r),
+            4: (yy // p) % 2 == 0,
+            5: (xx // p) % 2 == 0,
+            6: ((yy // p) + (xx // p)) % 2 == 0,
+            7: abs(dy - dx) < 2,
+            8: (dy > -r) & (dy < r) & (abs(dx) < (dy + r) / 2),
+            9: ((yy % p) < 1.5) & ((xx % p) < 1.5),
+        }[int(y[i])]
+        fg, bg = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
+        img = np.where(mask[None], fg[:, None, None], bg[:, None, None]) + rng.normal(0, 0.08, (3, 32, 32))
+        x[i] = img * 2 - 1
+    return x, y
+
+
+def train(epochs=8, n=3000, seed=0):
+    """(model, test accuracy) after `epochs` over n synthetic shape images (about 30 s on 2 cores)."""
+    torch.manual_seed(seed)
+    model = ResNet8()
+    x, y = (torch.from_numpy(a) for a in shapes(n, seed))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(n).split(64):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+    model.eval()
+    tx, ty = shapes(500, seed + 1)
+    with torch.no_grad():
+        accuracy = float((model(torch.from_numpy(tx)).argmax(1).numpy() == ty).mean())
+    return model, accuracy

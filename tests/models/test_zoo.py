@@ -38,3 +38,13 @@ def test_autoencoder_recipe_separates_anomalies():
 def test_mobilenet_v1_recipe_learns_to_see_figures():
     _, accuracy = zoo_module("mobilenet_v1").train(epochs=3, n=768)
     assert accuracy >= 0.7, accuracy
+
+
+def test_resnet8_recipe_learns_the_shapes():
+    _, accuracy = zoo_module("resnet8").train(epochs=4, n=2000)
+    assert accuracy >= 0.6, accuracy  # 10 classes: chance is 0.1 (8 epochs of 3,000: 92.8 %)
+
+
+def test_dscnn_recipe_learns_the_keywords():
+    _, accuracy = zoo_module("dscnn").train(epochs=3)
+    assert accuracy >= 0.9, accuracy  # 12 classes: chance is 0.083
