@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import randomize_batch_norm
+from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
 
 
 def make():
@@ -53,22 +53,12 @@ def signals(n, seed=0):
 def batches(split):
     """For `mcuforge quantize --data models/cnn1d.py:batches`: (x, y) batches of a split."""
     x, y = signals(1024 if split == "train" else 256, 0 if split == "train" else 1)
-    return list(zip(torch.from_numpy(x).split(32), torch.from_numpy(y).split(32)))
+    return as_batches(x, y, 32)
 
 
 def train(epochs=15, seed=0):
     """(model, test accuracy) after `epochs` over 1,024 synthetic recordings (seconds on a CPU)."""
     torch.manual_seed(seed)
-    model, _ = make()
-    model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(epochs):
-        for xb, yb in batches("train"):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(xb), yb).backward()
-            opt.step()
-    model.eval()
-    with torch.no_grad():
-        xt, yt = signals(256, 1)
-        accuracy = float((model(torch.from_numpy(xt)).argmax(1).numpy() == yt).mean())
-    return model, accuracy
+    train_batches = batches("train")
+    model = fit_classifier(make()[0], lambda: train_batches, epochs)
+    return model, accuracy(model, *signals(256, 1))

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import randomize_batch_norm
+from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
 
 
 def _ds_block(ch):
@@ -57,22 +57,12 @@ def keywords(n, seed=0):
 def batches(split):
     """For `mcuforge quantize --data models/dscnn.py:batches`: (x, y) batches of a split."""
     x, y = keywords(2000 if split == "train" else 500, 0 if split == "train" else 1)
-    return list(zip(torch.from_numpy(x).split(64), torch.from_numpy(y).split(64)))
+    return as_batches(x, y, 64)
 
 
 def train(epochs=6, seed=0):
     """(model, test accuracy) after `epochs` over 2,000 synthetic utterances (seconds on a CPU)."""
     torch.manual_seed(seed)
-    model, _ = make()
-    model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(epochs):
-        for xb, yb in batches("train"):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(xb), yb).backward()
-            opt.step()
-    model.eval()
-    tx, ty = keywords(500, 1)
-    with torch.no_grad():
-        accuracy = float((model(torch.from_numpy(tx)).argmax(1).numpy() == ty).mean())
-    return model, accuracy
+    train_batches = batches("train")
+    model = fit_classifier(make()[0], lambda: train_batches, epochs)
+    return model, accuracy(model, *keywords(500, 1))

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import randomize_batch_norm
+from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
 
 SIZE = 96
 
@@ -67,21 +67,10 @@ def train(epochs=3, n=768, seed=0):
     torch.manual_seed(seed)
     model = build()
     x, y = (torch.from_numpy(a) for a in scenes(n, seed))
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(n).split(32):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-    model.eval()
-    tx, ty = (torch.from_numpy(a) for a in scenes(256, seed + 1))
-    with torch.no_grad():
-        accuracy = float((model(tx).argmax(1) == ty).float().mean())
-    return model, accuracy
+    model = fit_classifier(model, lambda: [(x[i], y[i]) for i in torch.randperm(n).split(32)], epochs)
+    return model, accuracy(model, *scenes(256, seed + 1))
 
 
 def batches(split):
     """For `mcuforge quantize --data models/mobilenet_v1.py:batches`: (x, y) batches of a split."""
-    x, y = (torch.from_numpy(a) for a in scenes(768 if split == "train" else 256, 0 if split == "train" else 1))
-    return list(zip(x.split(32), y.split(32)))
+    return as_batches(*scenes(768 if split == "train" else 256, 0 if split == "train" else 1), 32)

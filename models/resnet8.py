@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import randomize_batch_norm
+from _common import accuracy, fit_classifier, randomize_batch_norm
 
 
 class Block(nn.Module):
@@ -78,15 +78,5 @@ def train(epochs=8, n=3000, seed=0):
     torch.manual_seed(seed)
     model = ResNet8()
     x, y = (torch.from_numpy(a) for a in shapes(n, seed))
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(n).split(64):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-    model.eval()
-    tx, ty = shapes(500, seed + 1)
-    with torch.no_grad():
-        accuracy = float((model(torch.from_numpy(tx)).argmax(1).numpy() == ty).mean())
-    return model, accuracy
+    model = fit_classifier(model, lambda: [(x[i], y[i]) for i in torch.randperm(n).split(64)], epochs)
+    return model, accuracy(model, *shapes(500, seed + 1))
