@@ -5,7 +5,10 @@
  * once into a contiguous patch in the weights' layout (im2col), two pixels at a time, then each
  * block of output channels is one long dot product of both patches with each filter (one
  * weight load for two pixels); the input offset enters once per output through the
- * host-computed filter sums. */
+ * host-computed filter sums.
+ * Both nests walk the output pixels in row-major order (the pairs read both windows again for
+ * each block of output channels): the host's in-place planning relies on that order
+ * (toolchain/mcuforge/integer/inplace.py); a nest that changes it must change the lag there. */
 #ifndef MF_CONV_S8_COMMON_H
 #define MF_CONV_S8_COMMON_H
 

@@ -1,5 +1,7 @@
 /* The int8 depthwise convolution, shared by the reference and the vector variants: output
- * pixels walk the image, each variant vectorizes over the channels of one output pixel. */
+ * pixels walk the image, each variant vectorizes over the channels of one output pixel. The
+ * host writes the output over the input where the input dies with the layer, relying on that
+ * row-major pixel order (toolchain/mcuforge/integer/inplace.py). */
 #ifndef MF_DWCONV_S8_COMMON_H
 #define MF_DWCONV_S8_COMMON_H
 

@@ -13,8 +13,8 @@ from mcuforge.target import load_target
 from ..conftest import mlperf
 
 MODELS = ["kws_ref_model.tflite", "pretrainedResnet_quant.tflite", "ad01_int8.tflite"]
-# the activation arena TFLite Micro's interpreter reports for the same models (README)
-TFLM_ACTIVATIONS = {"kws_ref_model.tflite": 16000, "pretrainedResnet_quant.tflite": 49152}
+# the arena TFLite Micro's interpreter reports for the same models: total (README, bench/run.py memory)
+TFLM_TOTAL = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55984, "ad01_int8.tflite": 3984}
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -28,9 +28,9 @@ def test_bit_identical_to_tflite_micro_on_target(name, target, tmp_path):
     assert run.outputs.dtype == np.int8
     assert np.array_equal(run.outputs, want), f"{name} on {target.name} differs from TFLite Micro"
     assert run.mismatches == 0  # and from the integer host reference
-    if name in TFLM_ACTIVATIONS:  # TFLM's figure leaves out its kernels' scratch; so do we
-        scratch = sum(p.buffer.size for p in compiled.plan.placements if p.buffer.name.startswith("s"))
-        assert compiled.plan.arena_size <= TFLM_ACTIVATIONS[name] + scratch
+    # the arena, kernel scratch and in-place layers included, within 70 % of TFLM's whole arena
+    # (the stack comes on top: bench/run.py memory measures it on target)
+    assert compiled.plan.arena_size <= 0.7 * TFLM_TOTAL[name], compiled.plan.render_ascii()
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -1,3 +1,5 @@
+/* Output pixels in row-major order, each from its window: the host writes the output over
+ * the input where the input dies with the layer (toolchain/mcuforge/integer/inplace.py). */
 #include "mf_fixedpoint.h"
 #include "mf_kernels.h"
 

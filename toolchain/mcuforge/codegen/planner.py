@@ -8,6 +8,14 @@ earlier first, then by name, so the plan is deterministic); each goes at the low
 where it overlaps, in address, no already placed buffer that is alive at the same time.
 Offsets and sizes are multiples of ALIGN bytes. `check()` verifies that no two buffers that
 are alive at the same step share a byte; it runs on every plan.
+
+Overlaps (in-place layers): a kernel that walks its output in order and has read every input
+byte it still needs before it writes over it can write its output into its own input, from
+`lag` bytes below the input's start, at the step where the input dies (its last reader). An
+Overlap declares that; the planner then places the two buffers as one group at that fixed
+distance (the group's members keep their own lifetimes), and `check()` accepts exactly that
+sharing. Groups chain (an output that overlaps its input is the input of the next in-place
+layer). The planner plans with and without the overlaps and keeps the smaller arena.
 """
 
 from __future__ import annotations
@@ -33,6 +41,15 @@ class Buffer:
 
 
 @dataclass(frozen=True)
+class Overlap:
+    """`output` may start `lag` bytes (or more) below `input` and share its memory at the step
+    that writes `output`, which must be the last step that reads `input`."""
+    input: str
+    output: str
+    lag: int
+
+
+@dataclass(frozen=True)
 class Placement:
     buffer: Buffer
     offset: int
@@ -46,6 +63,7 @@ class Placement:
 class MemoryPlan:
     placements: tuple[Placement, ...]
     steps: int
+    overlaps: tuple[Overlap, ...] = ()
 
     @property
     def arena_size(self) -> int:
@@ -60,12 +78,16 @@ class MemoryPlan:
         return next(p.offset for p in self.placements if p.buffer.name == name)
 
     def check(self) -> None:
-        """Raise AssertionError if two buffers alive at the same step overlap in memory."""
+        """Raise AssertionError if two buffers alive at the same step overlap in memory, unless
+        an Overlap allows it: the input dies at the step that writes the output, and the output
+        starts at least `lag` bytes below the input."""
         ps = self.placements
+        allowed = {(o.input, o.output): o.lag for o in self.overlaps}
         for i, a in enumerate(ps):
             for b in ps[i + 1:]:
                 if a.buffer.alive_with(b.buffer) and a.offset < b.end and b.offset < a.end:
-                    raise AssertionError(f"memory plan overlap: {a} and {b}")
+                    if not any(_shares(x, y, allowed) for x, y in ((a, b), (b, a))):
+                        raise AssertionError(f"memory plan overlap: {a} and {b}")
 
     def render_ascii(self, width: int = 64) -> str:
         """One line per step: which buffers occupy which part of the arena (like TFLM's
@@ -90,15 +112,55 @@ class MemoryPlan:
         return "\n".join(lines)
 
 
-def plan_greedy_by_size(buffers: list[Buffer], steps: int) -> MemoryPlan:
+def _shares(inp: Placement, out: Placement, allowed: dict[tuple[str, str], int]) -> bool:
+    lag = allowed.get((inp.buffer.name, out.buffer.name))
+    return (lag is not None and inp.buffer.last == out.buffer.first
+            and out.offset + lag <= inp.offset)
+
+
+def _groups(buffers: list[Buffer], overlaps: tuple[Overlap, ...]) -> list[list[tuple[Buffer, int]]]:
+    """The buffers as groups of (buffer, offset inside the group): one per buffer, joined by the
+    overlaps (each output `align(lag)` below its input); offsets start at 0."""
+    by_name = {b.name: b for b in buffers}
+    rel: dict[str, tuple[int, int]] = {b.name: (i, 0) for i, b in enumerate(buffers)}  # name -> (group, offset)
+    for o in overlaps:
+        (gi, ri), (go, ro) = rel[o.input], rel[o.output]
+        if gi == go:
+            continue  # already placed relative to each other
+        shift = ri - align(o.lag) - ro  # move the output's group so the output sits lag below
+        rel.update({n: (gi, r + shift) for n, (g, r) in rel.items() if g == go})
+    groups: dict[int, list[tuple[Buffer, int]]] = {}
+    for name, (g, r) in rel.items():
+        groups.setdefault(g, []).append((by_name[name], r))
+    out = []
+    for members in groups.values():
+        low = min(r for _, r in members)
+        out.append(sorted(((b, r - low) for b, r in members), key=lambda m: (m[1], m[0].name)))
+    return out
+
+
+def _place(buffers: list[Buffer], steps: int, overlaps: tuple[Overlap, ...]) -> MemoryPlan:
     placed: list[Placement] = []
-    for buf in sorted(buffers, key=lambda b: (-align(b.size), b.first, b.name)):
-        offset = 0
-        for other in sorted((p for p in placed if p.buffer.alive_with(buf)), key=lambda p: p.offset):
-            if offset + align(buf.size) <= other.offset:
-                break  # fits in the gap below `other`
-            offset = max(offset, other.end)
-        placed.append(Placement(buf, offset))
-    plan = MemoryPlan(tuple(sorted(placed, key=lambda p: (p.offset, p.buffer.name))), steps)
+    groups = _groups(buffers, overlaps)
+    groups.sort(key=lambda g: (-max(align(b.size) for b, _ in g), min(b.first for b, _ in g), g[0][0].name))
+    for group in groups:
+        # the lowest offset where no member overlaps a placed buffer alive at the same time
+        candidates = sorted({0} | {p.end - r for p in placed for _, r in group if p.end >= r})
+        for offset in candidates:
+            if all(not (p.buffer.alive_with(b) and p.offset < offset + r + align(b.size) and offset + r < p.end)
+                   for b, r in group for p in placed):
+                break
+        placed.extend(Placement(b, offset + r) for b, r in group)
+    plan = MemoryPlan(tuple(sorted(placed, key=lambda p: (p.offset, p.buffer.name))), steps, overlaps)
     plan.check()
     return plan
+
+
+def plan_greedy_by_size(buffers: list[Buffer], steps: int, overlaps: tuple[Overlap, ...] = ()) -> MemoryPlan:
+    """Greedy by size; with overlaps, the smaller of the plans with and without them (ties:
+    without)."""
+    plain = _place(buffers, steps, ())
+    if not overlaps:
+        return plain
+    shared = _place(buffers, steps, tuple(overlaps))
+    return shared if shared.arena_size < plain.arena_size else plain

@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from ..build import Program
-from ..codegen.planner import Buffer, MemoryPlan, plan_greedy_by_size
+from ..codegen.planner import Buffer, MemoryPlan, Overlap, plan_greedy_by_size
 from ..errors import DoesNotFit
 from ..sim import run_program
 from ..target import Target
 from .emit import KERNELS, emit_int8, scratch_bytes, storage, stored_weights
 from .graph import QGraph
+from .inplace import lag
 from .lower import lower_for_target
 from .tflite_int8 import run_reference
 
@@ -53,6 +54,24 @@ def _buffers(graph: QGraph, target: Target) -> list[Buffer]:
             for tid in first if tid not in (out_root, graph.input.id)] + scratch
 
 
+def _overlaps(graph: QGraph, buffers: list[Buffer]) -> tuple[Overlap, ...]:
+    """Layers that may write their output over an input that dies with them (inplace.py)."""
+    alive = {b.name: b for b in buffers}
+    layers = [op for op in graph.ops if op.kind in KERNELS]
+    found = []
+    for n, op in enumerate(layers):
+        out = alive.get(f"t{storage(graph, op.output).id}")
+        distance = lag(op)
+        if out is None or distance is None:
+            continue
+        for t in op.inputs:
+            inp = alive.get(f"t{storage(graph, t).id}")
+            if inp is not None and inp.last == n:
+                found.append(Overlap(inp.name, out.name, distance))
+                break
+    return tuple(found)
+
+
 def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) -> CompiledInt8:
     start = time.perf_counter()
     out = Path(out_dir)
@@ -66,7 +85,8 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
                          f"{target.memory.flash.length:,} B of flash of {target.name}",
                          region="FLASH", overflow=weight_bytes - target.memory.flash.length)
     layers = [op for op in graph.ops if op.kind in KERNELS]
-    plan = plan_greedy_by_size(_buffers(graph, target), len(layers))
+    buffers = _buffers(graph, target)
+    plan = plan_greedy_by_size(buffers, len(layers), _overlaps(graph, buffers))
     sources = emit_int8(graph, plan, target, out, name)
     (out / "plan.txt").write_text(plan.render_ascii() + "\n")
     (out / "compile.json").write_text(json.dumps({
