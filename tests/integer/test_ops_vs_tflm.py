@@ -104,6 +104,8 @@ CASES = {
     "depthwise 4x2 of 1 channel multiplier 7 (as conv2d) same": lambda: _conv(True, 6, 5, 1, 7, 4, 2, (1, 1), (1, 1), SAME, RELU),
     "fully connected per-tensor relu": lambda: _fully_connected(37, 11, RELU, per_channel=False),
     "fully connected per-channel": lambda: _fully_connected(50, 13, NONE, per_channel=True),
+    "fully connected 3 deep (no whole word)": lambda: _fully_connected(3, 5, NONE, per_channel=True),
+    "fully connected 130 deep 12 units (vector chunks, whole unit blocks)": lambda: _fully_connected(130, 12, RELU, per_channel=True),
     "avg pool 3x3 stride 2 same": lambda: _pool(1, 7, 9, 3, (3, 3), (2, 2), SAME),
     "avg pool 2x4 valid": lambda: _pool(1, 6, 9, 5, (2, 4), (2, 3), VALID),
     "max pool 3x3 stride 2 same": lambda: _pool(17, 7, 9, 3, (3, 3), (2, 2), SAME),

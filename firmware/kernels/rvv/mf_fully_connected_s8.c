@@ -1,11 +1,39 @@
-/* int8 fully connected with the ISA's dot product; the input offset enters once per unit
- * through the host-computed filter sums (symmetric weights only, as TFLite's int8 spec). */
+/* int8 fully connected on RVV: four units per pass over the input, each input vector (e8m4)
+ * loaded once for four widening multiplies and reductions; the block's four sums are requantized
+ * together on vector lanes. The input offset enters once per unit through the host-computed
+ * filter sums (symmetric weights only, as TFLite's int8 spec). */
 #include "mf_rvv_dot.h"
 #include "mf_fc_s8_common.h"
 
-mf_status mf_fully_connected_s8(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out) {
+#define BLOCK 4
+
+static inline vint32m1_t dot(vint32m1_t sum, vint8m4_t x, const int8_t *w, size_t vl) {
+    return __riscv_vwredsum_vs_i16m8_i32m1(__riscv_vwmul_vv_i16m8(x, __riscv_vle8_v_i8m4(w, vl), vl), sum, vl);
+}
+
+static inline void block(const mf_fc_params_s8 *p, const int8_t *x, int u0, int n, int8_t *y) {
+    const int32_t depth = p->depth;
+    /* rows past the tail's last unit repeat it (their sums are not stored) */
+    const int8_t *w0 = p->weights + u0 * depth, *w1 = w0 + (n > 1) * depth, *w2 = w0 + (n > 2 ? 2 : n - 1) * depth,
+                 *w3 = w0 + (n > 3 ? 3 : n - 1) * depth;
+    vint32m1_t s0 = __riscv_vmv_s_x_i32m1(0, 1), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0, left = (size_t)depth, vl; left > 0; left -= vl, i += vl) {
+        vl = __riscv_vsetvl_e8m4(left);
+        vint8m4_t v = __riscv_vle8_v_i8m4(x + i, vl);
+        s0 = dot(s0, v, w0 + i, vl), s1 = dot(s1, v, w1 + i, vl), s2 = dot(s2, v, w2 + i, vl), s3 = dot(s3, v, w3 + i, vl);
+    }
+    int32_t acc[BLOCK] = {__riscv_vmv_x_s_i32m1_i32(s0), __riscv_vmv_x_s_i32m1_i32(s1), __riscv_vmv_x_s_i32m1_i32(s2),
+                          __riscv_vmv_x_s_i32m1_i32(s3)};
+    size_t vl = __riscv_vsetvl_e32m1((size_t)n);
+    vint32m1_t sums = __riscv_vle32_v_i32m1(acc, vl);
+    sums = __riscv_vadd_vv_i32m1(sums, __riscv_vle32_v_i32m1(p->bias + u0, vl), vl);
+    sums = __riscv_vmacc_vx_i32m1(sums, p->input_offset, __riscv_vle32_v_i32m1(p->filter_sums + u0, vl), vl);
+    mf_rvv_requantize_store(y, sums, p->multiplier, p->shift, u0, vl, p->output_offset, p->act_min, p->act_max);
+}
+
+mf_status mf_fully_connected_s8(const mf_fc_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_fc_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (p->filter_offset != 0 || !p->filter_sums) return MF_ERR_ARG;
-    MF_FC_S8_LOOPS(p, in, out,
-                   mf_rvv_dot_s8(p->input_offset * p->filter_sums[u], x, p->weights + u * p->depth, p->depth))
+    MF_FC_S8_UNIT_BLOCKS(p, in, out, BLOCK, block)
     return MF_OK;
 }
