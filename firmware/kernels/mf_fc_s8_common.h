@@ -31,6 +31,12 @@
         if (u_ < (p)->units) BLOCK_FN(p, x_, u_, (p)->units - u_, y_);                            \
     }
 
+/* The weights of row k of the block of n units from u0; in a short tail block the rows past its
+ * last unit repeat that unit (their sums are computed and not stored). */
+static inline const int8_t *mf_fc_row(const mf_fc_params_s8 *p, int u0, int n, int k) {
+    return p->weights + (u0 + (k < n ? k : n - 1)) * p->depth;
+}
+
 /* What unit u adds to its dot product besides the MACs: the bias and the input offset times the
  * sum of its weights (symmetric weights: filter_offset is 0). */
 static inline int32_t mf_fc_offset(const mf_fc_params_s8 *p, int u) {

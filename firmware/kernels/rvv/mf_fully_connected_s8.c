@@ -12,12 +12,10 @@ static inline vint32m1_t dot(vint32m1_t sum, vint8m4_t x, const int8_t *w, size_
 }
 
 static inline void block(const mf_fc_params_s8 *p, const int8_t *x, int u0, int n, int8_t *y) {
-    const int32_t depth = p->depth;
-    /* rows past the tail's last unit repeat it (their sums are not stored) */
-    const int8_t *w0 = p->weights + u0 * depth, *w1 = w0 + (n > 1) * depth, *w2 = w0 + (n > 2 ? 2 : n - 1) * depth,
-                 *w3 = w0 + (n > 3 ? 3 : n - 1) * depth;
+    const int8_t *w0 = mf_fc_row(p, u0, n, 0), *w1 = mf_fc_row(p, u0, n, 1), *w2 = mf_fc_row(p, u0, n, 2),
+                 *w3 = mf_fc_row(p, u0, n, 3);
     vint32m1_t s0 = __riscv_vmv_s_x_i32m1(0, 1), s1 = s0, s2 = s0, s3 = s0;
-    for (size_t i = 0, left = (size_t)depth, vl; left > 0; left -= vl, i += vl) {
+    for (size_t i = 0, left = (size_t)p->depth, vl; left > 0; left -= vl, i += vl) {
         vl = __riscv_vsetvl_e8m4(left);
         vint8m4_t v = __riscv_vle8_v_i8m4(x + i, vl);
         s0 = dot(s0, v, w0 + i, vl), s1 = dot(s1, v, w1 + i, vl), s2 = dot(s2, v, w2 + i, vl), s3 = dot(s3, v, w3 + i, vl);
