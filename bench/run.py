@@ -1,20 +1,20 @@
-"""`make bench`: the benchmark tables, printed as Markdown for the README.
+"""`make bench`: the benchmark tables, printed as Markdown for the README. Figures are
+instruction counts from QEMU (LMUL-weighted on vector targets), deterministic, never time
+(compile time excepted); every output is checked (bit-exact against the integer reference, or
+within the float tolerance of the framework) and a wrong one fails the run.
 
-1. models: every zoo model and float MLPerf Tiny model x every target, fp32 (and fp16 where
-   the target has fp16 arithmetic): compile time, instructions per inference (LMUL-weighted on
-   vector targets), MAC/instruction, arena against the naive sum, flash and RAM; each output
-   is checked against the framework first.
-2. isa: int8 and fp16 dot products with each target's ISA kernels.
-
-Figures are instruction counts from QEMU, deterministic, never time (compile time excepted).
-2b. int8: the MLPerf Tiny int8 models x every target, with the fp32/int8 ratios of instructions
-   and flash against their float versions measured in the same run.
-2c. zoo-int8: the zoo's Sequential models quantized (int8 preset, calibrated) x every target.
-3. memory: the MLPerf Tiny int8 models' RAM against TFLite Micro's arena, kernel code against
-   weights.
-4. kernels-float / kernels-int8: hand-written kernels against the baseline in the same run:
-   TVM's code (`--kernels tvm`) on the float path, the portable reference C on the integer path.
-Usage: python bench/run.py [models|int8|zoo-int8|memory|kernels-float|kernels-int8|isa]...
+all: the unified table: every zoo and MLPerf Tiny model x every target x {int8, fp16 where the
+     target has fp16 arithmetic}: instructions, MAC/instruction, percent of peak, flash, RAM and
+     the ratio against the baseline measured side by side in the same run (`--target=NAME`
+     limits it to some targets).
+models: every zoo model and float MLPerf Tiny model x every target, fp32 (and fp16): compile
+     time, instructions, MAC/instruction, arena against the naive sum, flash and RAM.
+int8: the MLPerf Tiny int8 models x every target, with the fp32/int8 ratios of instructions and
+     flash against their float versions measured in the same run.
+memory: the MLPerf Tiny int8 models' RAM against TFLite Micro's arena, kernel code beside weights.
+kernels-float: hand-written float kernels against TVM's code (`--kernels tvm`), fp32 and fp16.
+isa: int8 and fp16 dot products with each target's ISA kernels.
+Usage: python bench/run.py [all|models|int8|memory|kernels-float|isa]... [--target=NAME]...
 """
 
 from __future__ import annotations
@@ -109,34 +109,20 @@ def _int8_row(head: str, c, r, target, tail: str = "|") -> list[str]:
 ZOO_INT8 = ("mlp", "cnn1d", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")
 
 
-def zoo_int8_table() -> list[str]:
-    """The zoo's Sequential models in int8 (ResNet-8's residual adds are not in the quantizer
-    yet; its MLPerf int8 version is in the int8 table): quantized with the int8 preset after
-    calibration on random inputs (instruction counts do not depend on what was learned), checked
-    against the integer reference on every target."""
+def _zoo_int8_graph(name: str):
+    """A zoo model's integer graph: quantized with the int8 preset after calibration on random
+    inputs (instruction counts do not depend on what was learned)."""
     import torch
 
     from mcuforge.frontend.torch import call_factory
-    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
     from mcuforge.quant.export import export_sequential
     from mcuforge.quant.presets import PRESETS
     from mcuforge.quant.qat import calibrate, quantize_sequential
-    from mcuforge.target import all_targets
 
-    print("| model | target | MACs | instructions | MAC/instr | of peak | flash B | RAM B | arena B |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    failed = []
-    for name in ZOO_INT8:
-        model, example = call_factory(ROOT / "models" / f"{name}.py", "make")
-        torch.manual_seed(0)
-        data = [(torch.randn(16, *example.shape[1:]), None) for _ in range(4)]
-        graph = export_sequential(calibrate(quantize_sequential(model, PRESETS["int8"]), data), example)
-        for target in all_targets():
-            with tempfile.TemporaryDirectory() as tmp:
-                c = compile_int8(graph, name, target, Path(tmp) / "out")
-                r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-            failed += _int8_row(f"| {name} | {target.name} | {c.macs:,} |", c, r, target)
-    return failed
+    model, example = call_factory(ROOT / "models" / f"{name}.py", "make")
+    torch.manual_seed(0)
+    data = [(torch.randn(16, *example.shape[1:]), None) for _ in range(4)]
+    return export_sequential(calibrate(quantize_sequential(model, PRESETS["int8"]), data), example)
 
 
 KERNELS_FLOAT = [(f"{ROOT}/models/resnet8.py:make", "resnet8"), (f"{ROOT}/models/dscnn.py:make", "dscnn"),
@@ -181,33 +167,81 @@ def kernels_float_table() -> list[str]:
     return failed
 
 
-def kernels_int8_table() -> list[str]:
-    """The ISA kernel variants against the portable reference kernels (`--kernels ref`) for the
-    MLPerf Tiny int8 models, both measured in this run (the integer path has no TVM code)."""
+# The unified table: (label, float model spec or None, int8 source: a zoo model name to quantize,
+# an MLPerf int8 .tflite, or None)
+ALL = [(m, f"{ROOT}/models/{m}.py:make", m if m in ZOO_INT8 else None)
+       for m in ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")] + [
+    ("MLPerf KWS (DS-CNN)", str(MLPERF / "kws_ref_model_float32.tflite"), MLPERF / "kws_ref_model.tflite"),
+    ("MLPerf ResNet-8", str(MLPERF / "pretrainedResnet.tflite"), MLPERF / "pretrainedResnet_quant.tflite"),
+    ("MLPerf AD (FC autoencoder)", None, MLPERF / "ad01_int8.tflite")]
+
+
+def all_table(only: set[str] | None = None) -> list[str]:
+    """Every zoo and MLPerf Tiny model x every target (or those in `only`) x {int8, fp16 where
+    the target has fp16 arithmetic}: the ISA kernels against the baseline measured side by side
+    in the same run: on the integer path the portable reference C (`--kernels ref`; the integer
+    path has no TVM code), on fp16 TVM's code (`--kernels tvm`). Instructions LMUL-weighted on
+    RVV; flash and RAM (data + bss + stack measured on target) of the kernels' program."""
     import dataclasses
 
+    from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+    from mcuforge.errors import DoesNotFit
+    from mcuforge.frontend import load_model
     from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
     from mcuforge.integer.tflite_int8 import read_int8_tflite
     from mcuforge.target import all_targets
 
-    print("| model | target | ref instr | ISA variants | instr | ref / ISA | MAC/instr |")
-    print("|---|---|---:|---|---:|---:|---:|")
+    print("| model | target | precision | MACs | instructions | MAC/instr | of peak | flash B | RAM B "
+          "| baseline | baseline instr | baseline / mcuforge |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     failed = []
-    for name in INT8:
-        graph = read_int8_tflite(MLPERF / name)
-        for target in all_targets():
-            counts = {}
-            for variants in (("ref",), target.kernel_variants):
-                t = dataclasses.replace(target, kernel_variants=variants)
-                with tempfile.TemporaryDirectory() as tmp:
-                    c = compile_int8(graph, Path(name).stem, t, Path(tmp) / "out")
-                    r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-                if r.mismatches:
-                    failed.append(f"{name} {target.name} {variants}: differs from the integer reference")
-                counts[variants] = r.insns_per_inference[0]
-            ref, isa = counts[("ref",)], counts[target.kernel_variants]
-            print(f"| {Path(name).stem} | {target.name} | {ref:,} | {' > '.join(target.kernel_variants)} | {isa:,} "
-                  f"| {ref / isa:.2f} | {c.macs / isa:.3f} |", flush=True)
+    targets = [t for t in all_targets() if only is None or t.name in only]
+
+    def row(label, target, precision, c, r, base, base_insns):
+        insns, sizes = r.insns_per_inference[0], r.program.sizes
+        mpi = c.macs / insns
+        print(f"| {label} | {target.name} | {precision} | {c.macs:,} | {insns:,} | {mpi:.3f} "
+              f"| {100 * mpi / target.peak(precision):.1f} % | {sizes.flash:,} | {sizes.data + sizes.bss + r.stack_used:,} "
+              f"| {base} | {base_insns:,} | {base_insns / insns:.2f} |", flush=True)
+
+    for label, float_spec, int8_source in ALL:
+        graph = None
+        if int8_source is not None:
+            graph = read_int8_tflite(int8_source) if isinstance(int8_source, Path) else _zoo_int8_graph(int8_source)
+        model = load_model(float_spec) if float_spec else None
+        for target in targets:
+            if graph is None:
+                print(f"| {label} | {target.name} | int8 | — | residual adds are not in the quantizer yet (the MLPerf "
+                      f"int8 ResNet-8 below is) | | | | | | | |", flush=True)
+            else:
+                runs = {}
+                for variants in (("ref",), target.kernel_variants):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        c = compile_int8(graph, label, dataclasses.replace(target, kernel_variants=variants),
+                                         Path(tmp) / "out")
+                        runs[variants] = c, run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
+                    if runs[variants][1].mismatches:
+                        failed.append(f"{label} {target.name} {variants}: differs from the integer reference")
+                c, r = runs[target.kernel_variants]
+                row(label, target, "int8", c, r, "ref C", runs[("ref",)][1].insns_per_inference[0])
+            if model is None or not target.has("fp16"):
+                continue
+            runs = {}
+            try:
+                for kernels in ("tvm", "mcuforge"):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        c = compile_model(model, target, "fp16", Path(tmp) / "out", kernels=kernels)
+                        r = run_model(c, model, random_inputs(model, 1), Path(tmp) / "work", profile=False,
+                                      timeout=1800)
+                    if r.max_rel_error > TOLERANCE["fp16"]:
+                        failed.append(f"{label} {target.name} fp16 {kernels}: {r.max_rel_error:.3g}")
+                    runs[kernels] = c, r
+            except DoesNotFit as exc:
+                print(f"| {label} | {target.name} | fp16 | — | does not fit: {exc.message.split(': ', 1)[-1]} "
+                      f"| | | | | | | |", flush=True)
+                continue
+            c, r = runs["mcuforge"]
+            row(label, target, "fp16", c, r, "`--kernels tvm`", runs["tvm"][1].insns_per_inference[0])
     return failed
 
 
@@ -266,8 +300,10 @@ def isa_table() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    tables = {"models": models_table, "int8": int8_table, "zoo-int8": zoo_int8_table, "memory": memory_table,
-              "kernels-float": kernels_float_table, "kernels-int8": kernels_int8_table, "isa": isa_table}
+    only = {a.split("=", 1)[1] for a in argv if a.startswith("--target=")} or None
+    argv = [a for a in argv if not a.startswith("--target=")]
+    tables = {"all": lambda: all_table(only), "models": models_table, "int8": int8_table, "memory": memory_table,
+              "kernels-float": kernels_float_table, "isa": isa_table}
     failed = []
     for name in argv or list(tables):
         print(f"\n### {name}\n")
