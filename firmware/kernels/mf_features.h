@@ -1,6 +1,6 @@
 /* Compiler predefines -> MF_HAVE_* feature flags, in one place.
  *
- * A kernel variant (arm_dsp/, arm_mve/, rvv/) includes this header and fails the build with
+ * A kernel variant (arm_dsp/, arm_mve/, rvv/, rv32/) includes this header and fails the build with
  * #error when compiled for a core without its extension: the target file's kernels.variants and
  * its -mcpu/-march flags cannot silently disagree.
  */
@@ -42,6 +42,13 @@
 #define MF_HAVE_RVV 1
 #else
 #define MF_HAVE_RVV 0
+#endif
+
+/* A scalar RISC-V core that multiplies (the M extension): the rv32 kernels. */
+#if defined(__riscv) && defined(__riscv_mul)
+#define MF_HAVE_RISCV_MUL 1
+#else
+#define MF_HAVE_RISCV_MUL 0
 #endif
 
 #if defined(__riscv_zvfh)

@@ -28,7 +28,8 @@ FEATURES = {
 QEMU_SYSTEMS = {"arm": "qemu-system-arm", "riscv": "qemu-system-riscv32"}
 DTYPES = ("int8", "fp16", "fp32")
 # A kernel variant folder in firmware/kernels and the feature it needs.
-VARIANT_NEEDS = {"ref": None, "arm_dsp": "dsp", "arm_mve": "mve", "rvv": "rvv"}
+VARIANT_NEEDS = {"ref": None, "arm_dsp": "dsp", "arm_mve": "mve", "rvv": "rvv", "rv32": None}
+VARIANT_ARCH = {"rv32": "riscv"}  # variants for any core of one architecture (rv32: RV32IM and up)
 
 # What each Cortex-M core offers at most; -mfpu and +no<ext> modifiers can take away.
 _ARM_CPUS = {
@@ -341,6 +342,8 @@ def _validate_variants(t: Target) -> None:
         need = VARIANT_NEEDS[variant]
         if need is not None and need not in t.features:
             raise t.fail("kernels.variants", f"{variant!r} needs the {need!r} feature, which the target lacks")
+        if VARIANT_ARCH.get(variant, t.arch) != t.arch:
+            raise t.fail("kernels.variants", f"{variant!r} is for {VARIANT_ARCH[variant]} cores, not {t.arch}")
         if not (KERNELS_DIR / variant).is_dir():
             raise t.fail("kernels.variants", f"{variant!r}: no folder {KERNELS_DIR / variant}")
 

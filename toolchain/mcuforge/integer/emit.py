@@ -70,9 +70,10 @@ class ConvLayout:
 
 # Variants whose mf_conv2d_s8 works on im2col patches in planned scratch. arm_dsp widens the
 # patch to int16 once, and stores each 4-byte chunk as w0 w2 w1 w3 so that SXTB16 and SXTB16
-# ROR 8 of one word give the pairs (w0, w1), (w2, w3) of the int16 patch words.
+# ROR 8 of one word give the pairs (w0, w1), (w2, w3) of the int16 patch words. rv32 (scalar
+# RISC-V) keeps the sums of eight channels of both pixels in registers.
 CONV_LAYOUTS = {"arm_mve": ConvLayout(4, 16), "rvv": ConvLayout(4, 32),
-                "arm_dsp": ConvLayout(2, 4, element=2, order=(0, 2, 1, 3))}
+                "arm_dsp": ConvLayout(2, 4, element=2, order=(0, 2, 1, 3)), "rv32": ConvLayout(8, 4)}
 
 
 def conv_layout(op, target: Target) -> ConvLayout | None:
