@@ -69,7 +69,7 @@ __attribute__((naked, noinline)) static void block(const int8_t *x0, const int8_
 }
 
 /* Output channels oc0.. (n of them) of both pixels from the block's sums. Out of line: inlined
- * into the pixel nest, its pointers went to the stack. */
+ * into the pixel nest, its pointers went to the stack (unrolled for whole blocks, the same). */
 static __attribute__((noinline)) void store(const mf_conv_params_s8 *p, int8_t *y0, int8_t *y1, int oc0, int n,
                                             const int32_t s[2 * BLOCK]) {
     const mf_rv32_out o = {p->output_offset, p->act_min, p->act_max};
