@@ -97,4 +97,23 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
                 BLOCK_FN(p, in, y_, &taps_, c0_, (p)->out_c - c0_);                              \
         }
 
+/* A variant's whole mf_depthwise_conv2d_s8 from its block hooks (MF_DW_S8_BLOCK's INIT, ROW,
+ * PAD, STORE on accumulators acc_t of BLOCK channels): the block function, specialized for whole
+ * blocks (n = BLOCK, a constant) and the tail, declared with QUALIFIERS (e.g. static inline, or
+ * always_inline where the variant's registers must go to the block); the channel-block nest for
+ * depth multiplier 1 with host-folded offsets, the scalar path for the rest. */
+#define MF_DW_S8_KERNEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE)                          \
+    QUALIFIERS void mf_dw_block_(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,       \
+                                 const mf_dw_taps *taps, int c0, int n) {                         \
+        if (n == (BLOCK)) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, INIT, ROW, PAD, STORE) \
+        else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, acc_t, INIT, ROW, PAD, STORE)                \
+    }                                                                                            \
+                                                                                                 \
+    mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) { \
+        const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias it */  \
+        if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out); \
+        MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, mf_dw_block_)                                 \
+        return MF_OK;                                                                            \
+    }
+
 #endif

@@ -17,18 +17,24 @@
         }                                                                                        \
     }
 
-/* The SIMD variants' nest: BLOCK units at a time over one input row, so that each input load
- * serves BLOCK units, then the remaining units as one short block: BLOCK_FN(p, x, u0, n, y)
- * computes, requantizes and stores the n units from u0 of input row x at y + u0 (n is the
- * constant BLOCK except in the tail block). The input offset enters once per unit through the
- * host-computed filter sums (mf_fc_offset). */
-#define MF_FC_S8_UNIT_BLOCKS(p, in, out, BLOCK, BLOCK_FN)                                         \
-    for (int r_ = 0; r_ < (p)->rows; r_++) {                                                     \
-        const int8_t *x_ = (in) + r_ * (p)->depth;                                               \
-        int8_t *y_ = (out) + r_ * (p)->units;                                                    \
-        int u_ = 0;                                                                              \
-        for (; u_ + (BLOCK) <= (p)->units; u_ += (BLOCK)) BLOCK_FN(p, x_, u_, BLOCK, y_);         \
-        if (u_ < (p)->units) BLOCK_FN(p, x_, u_, (p)->units - u_, y_);                            \
+/* The ISA variants' whole mf_fully_connected_s8: BLOCK units at a time over one input row, so
+ * that each input load serves BLOCK units, then the remaining units as one short block:
+ * BLOCK_FN(p, x, u0, n, y) computes, requantizes and stores the n units from u0 of input row x
+ * at y + u0 (n is the constant BLOCK except in the tail block). The input offset enters once per
+ * unit through the host-computed filter sums (mf_fc_offset): symmetric weights only, as
+ * TFLite's int8 spec. */
+#define MF_FC_S8_KERNEL(BLOCK, BLOCK_FN)                                                          \
+    mf_status mf_fully_connected_s8(const mf_fc_params_s8 *params, const int8_t *in, int8_t *out) { \
+        const mf_fc_params_s8 local = *params, *p = &local; /* int8 stores cannot alias it */     \
+        if (p->filter_offset != 0 || !p->filter_sums) return MF_ERR_ARG;                         \
+        for (int r_ = 0; r_ < p->rows; r_++) {                                                   \
+            const int8_t *x_ = in + r_ * p->depth;                                               \
+            int8_t *y_ = out + r_ * p->units;                                                    \
+            int u_ = 0;                                                                          \
+            for (; u_ + (BLOCK) <= p->units; u_ += (BLOCK)) BLOCK_FN(p, x_, u_, BLOCK, y_);       \
+            if (u_ < p->units) BLOCK_FN(p, x_, u_, p->units - u_, y_);                            \
+        }                                                                                        \
+        return MF_OK;                                                                            \
     }
 
 /* The weights of row k of the block of n units from u0; in a short tail block the rows past its

@@ -76,15 +76,4 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, a
     store1(p, y, c0, a.c[0]), store1(p, y, c0 + 1, a.c[1]), store1(p, y, c0 + 2, a.c[2]), store1(p, y, c0 + 3, a.c[3]);
 }
 
-static inline __attribute__((always_inline)) void block(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,
-                                            const mf_dw_taps *taps, int c0, int n) {
-    if (n == BLOCK) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, init, row, pad, store)
-    else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, acc_t, init, row, pad, store)
-}
-
-mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
-    const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
-    if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
-    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, block)
-    return MF_OK;
-}
+MF_DW_S8_KERNEL(static inline __attribute__((always_inline)), BLOCK, acc_t, init, row, pad, store)

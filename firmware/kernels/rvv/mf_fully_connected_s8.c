@@ -29,9 +29,4 @@ static inline void block(const mf_fc_params_s8 *p, const int8_t *x, int u0, int 
     mf_rvv_requantize_store(y, sums, p->multiplier, p->shift, u0, vl, p->output_offset, p->act_min, p->act_max);
 }
 
-mf_status mf_fully_connected_s8(const mf_fc_params_s8 *params, const int8_t *in, int8_t *out) {
-    const mf_fc_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
-    if (p->filter_offset != 0 || !p->filter_sums) return MF_ERR_ARG;
-    MF_FC_S8_UNIT_BLOCKS(p, in, out, BLOCK, block)
-    return MF_OK;
-}
+MF_FC_S8_KERNEL(BLOCK, block)
