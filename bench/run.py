@@ -106,7 +106,7 @@ def _int8_row(head: str, c, r, target, tail: str = "|") -> list[str]:
     return [f"{c.name} {target.name}: differs from the integer reference"] if r.mismatches else []
 
 
-ZOO_INT8 = ("mlp", "cnn1d", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")
+ZOO_INT8 = ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")
 
 
 def _zoo_int8_graph(name: str):
@@ -115,14 +115,15 @@ def _zoo_int8_graph(name: str):
     import torch
 
     from mcuforge.frontend.torch import call_factory
-    from mcuforge.quant.export import export_sequential
+    from mcuforge.quant.export import export_model
+    from mcuforge.quant.net import quantize_model
     from mcuforge.quant.presets import PRESETS
-    from mcuforge.quant.qat import calibrate, quantize_sequential
+    from mcuforge.quant.qat import calibrate
 
     model, example = call_factory(ROOT / "models" / f"{name}.py", "make")
     torch.manual_seed(0)
     data = [(torch.randn(16, *example.shape[1:]), None) for _ in range(4)]
-    return export_sequential(calibrate(quantize_sequential(model, PRESETS["int8"]), data), example)
+    return export_model(calibrate(quantize_model(model, PRESETS["int8"]), data), example)
 
 
 KERNELS_FLOAT = [(f"{ROOT}/models/resnet8.py:make", "resnet8"), (f"{ROOT}/models/dscnn.py:make", "dscnn"),
@@ -168,9 +169,8 @@ def kernels_float_table() -> list[str]:
 
 
 # The unified table: (label, float model spec or None, int8 source: a zoo model name to quantize,
-# an MLPerf int8 .tflite, or None)
-ALL = [(m, f"{ROOT}/models/{m}.py:make", m if m in ZOO_INT8 else None)
-       for m in ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")] + [
+# or an MLPerf int8 .tflite)
+ALL = [(m, f"{ROOT}/models/{m}.py:make", m) for m in ZOO_INT8] + [
     ("MLPerf KWS (DS-CNN)", str(MLPERF / "kws_ref_model_float32.tflite"), MLPERF / "kws_ref_model.tflite"),
     ("MLPerf ResNet-8", str(MLPERF / "pretrainedResnet.tflite"), MLPERF / "pretrainedResnet_quant.tflite"),
     ("MLPerf AD (FC autoencoder)", None, MLPERF / "ad01_int8.tflite")]
@@ -205,25 +205,19 @@ def all_table(only: set[str] | None = None) -> list[str]:
               f"| {base} | {base_insns:,} | {base_insns / insns:.2f} |", flush=True)
 
     for label, float_spec, int8_source in ALL:
-        graph = None
-        if int8_source is not None:
-            graph = read_int8_tflite(int8_source) if isinstance(int8_source, Path) else _zoo_int8_graph(int8_source)
+        graph = read_int8_tflite(int8_source) if isinstance(int8_source, Path) else _zoo_int8_graph(int8_source)
         model = load_model(float_spec) if float_spec else None
         for target in targets:
-            if graph is None:
-                print(f"| {label} | {target.name} | int8 | — | residual adds are not in the quantizer yet (the MLPerf "
-                      f"int8 ResNet-8 below is) | | | | | | | |", flush=True)
-            else:
-                runs = {}
-                for variants in (("ref",), target.kernel_variants):
-                    with tempfile.TemporaryDirectory() as tmp:
-                        c = compile_int8(graph, label, dataclasses.replace(target, kernel_variants=variants),
-                                         Path(tmp) / "out")
-                        runs[variants] = c, run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-                    if runs[variants][1].mismatches:
-                        failed.append(f"{label} {target.name} {variants}: differs from the integer reference")
-                c, r = runs[target.kernel_variants]
-                row(label, target, "int8", c, r, "ref C", runs[("ref",)][1].insns_per_inference[0])
+            runs = {}
+            for variants in (("ref",), target.kernel_variants):
+                with tempfile.TemporaryDirectory() as tmp:
+                    c = compile_int8(graph, label, dataclasses.replace(target, kernel_variants=variants),
+                                     Path(tmp) / "out")
+                    runs[variants] = c, run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
+                if runs[variants][1].mismatches:
+                    failed.append(f"{label} {target.name} {variants}: differs from the integer reference")
+            c, r = runs[target.kernel_variants]
+            row(label, target, "int8", c, r, "ref C", runs[("ref",)][1].insns_per_inference[0])
             if model is None or not target.has("fp16"):
                 continue
             runs = {}

@@ -14,7 +14,9 @@ from torch import nn
 
 from ..errors import ModelError
 from ..integer.graph import QGraph, QOp, QTensor
+from ..integer.ops import add
 from ..integer.ops.common import channel_multipliers
+from .net import QuantNet
 from .qat import IntAvgPool2d
 
 
@@ -64,26 +66,79 @@ def _act(q, index: int, layer: nn.Module):
     return scale, (zp - 128 if not bool(q.signed) else zp)
 
 
+class _Builder:
+    """The tensors and ops of the graph being exported."""
+
+    def __init__(self):
+        self.tensors: list[QTensor] = []
+        self.ops: list[QOp] = []
+
+    def new(self, shape, scale, zp) -> QTensor:
+        t = QTensor(len(self.tensors), f"t{len(self.tensors)}", tuple(shape), "int8",
+                    np.array([scale], np.float32).reshape(-1), np.array([zp], np.int64))
+        self.tensors.append(t)
+        return t
+
+    def input(self, quantizer: nn.Module, example: torch.Tensor):
+        """(quant tensor, QTensor) of the model's input quantizer applied to `example`."""
+        if not isinstance(quantizer, qnn.QuantIdentity):
+            raise ModelError("the quantized model must start with an input quantizer (QuantIdentity)")
+        with torch.no_grad():
+            value = quantizer(example)
+        scale, zp = _act(value, 0, quantizer)
+        return value, self.new(_nhwc(example.shape), scale[0], zp)
+
+
+def export_model(model: nn.Module, example: torch.Tensor) -> QGraph:
+    """The integer graph of a quantized model (net.quantize_model's result)."""
+    return export_net(model, example) if isinstance(model, QuantNet) else export_sequential(model, example)
+
+
+def export_net(net: QuantNet, example: torch.Tensor) -> QGraph:
+    """A QuantNet: its chains as export_chain does, each residual add as an int8 add op (both
+    inputs rescaled to the add's output quantizer, which clamps at its zero point after a ReLU).
+    Ops are numbered in execution order across the chains."""
+    net.eval()
+    b = _Builder()
+    value, graph_input = b.input(net.input_quant, example)
+    values = {"input": (value, graph_input)}
+    index = 1
+    for name, kind, inputs in net.steps:
+        layer = net.layers[name]
+        if kind == "chain":
+            values[name] = export_chain(b, list(layer), 0, *values[inputs[0]], base=index)
+            index += len(layer)
+            continue
+        (va, a), (vb, bt) = (values[k] for k in inputs)
+        if a.shape != bt.shape:
+            raise ModelError(f"add {name}: operands of shapes {a.shape} and {bt.shape}; the integer add "
+                             "takes operands of one shape (no broadcasting)")
+        with torch.no_grad():
+            value = layer(va.value + vb.value)
+        scale, zp = _act(value, index, layer)
+        out = b.new(a.shape, scale[0], zp)
+        relu = isinstance(layer, qnn.QuantReLU)
+        b.ops.append(QOp(index, "add", [a, bt], out, add.params(a, bt, out, zp if relu else -128, 127)))
+        values[name] = (value, out)
+        index += 1
+    return QGraph(b.tensors, b.ops, graph_input, values[net.output][1])
+
+
 def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
     model.eval()
     mods = list(model)
-    if not mods or not isinstance(mods[0], qnn.QuantIdentity):
-        raise ModelError("the quantized model must start with an input quantizer (QuantIdentity)")
-    tensors: list[QTensor] = []
+    b = _Builder()
+    value, graph_input = b.input(mods[0] if mods else None, example)
+    _, out = export_chain(b, mods, 1, value, graph_input)
+    return QGraph(b.tensors, b.ops, graph_input, out)
 
-    def new(shape, scale, zp) -> QTensor:
-        t = QTensor(len(tensors), f"t{len(tensors)}", tuple(shape), "int8", np.array([scale], np.float32).reshape(-1),
-                    np.array([zp], np.int64))
-        tensors.append(t)
-        return t
 
-    with torch.no_grad():
-        value = mods[0](example)
-    scale, zp = _act(value, 0, mods[0])
-    current = new(_nhwc(example.shape), scale[0], zp)
-    graph_input = current
-    ops: list[QOp] = []
-    i = 1
+def export_chain(b: _Builder, mods: list[nn.Module], start: int, value, current: QTensor, base: int = 0):
+    """The ops of the quantized layers mods[start:] applied to `value` (a quant tensor, the
+    graph's `current`): the last (quant tensor, QTensor). Layers are numbered by position in
+    `mods` in messages, ops by base + that position."""
+    new, ops = b.new, b.ops
+    i = start
     flattened_from = None  # (H, W, C) when a Flatten turned an NHWC map into a vector
     while i < len(mods):
         m = mods[i]
@@ -92,7 +147,7 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
                 value = m(value)
             flattened_from = current.shape[1:] if len(current.shape) == 4 else None
             out = new(value.shape, current.scale[0], current.zp())
-            ops.append(QOp(i, "reshape", [current], out, {}))
+            ops.append(QOp(base + i, "reshape", [current], out, {}))
             current, i = out, i + 1
         elif isinstance(m, (nn.MaxPool2d, nn.MaxPool1d)):
             with torch.no_grad():
@@ -103,14 +158,14 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
             else:
                 k, st, pad = (nn.modules.utils._pair(v) for v in (m.kernel_size, m.stride or m.kernel_size, m.padding))
             params = dict(filter=k, stride=st, pad=pad, act_min=-128, act_max=127)
-            ops.append(QOp(i, "max_pool2d", [current], out, params))
+            ops.append(QOp(base + i, "max_pool2d", [current], out, params))
             current, i = out, i + 1
         elif isinstance(m, IntAvgPool2d):
             with torch.no_grad():
                 pooled = m(value)
             k, st = m.window(value.value)
             out = new(_nhwc(pooled.shape), current.scale[0], current.zp())
-            ops.append(QOp(i, "avg_pool2d", [current], out,
+            ops.append(QOp(base + i, "avg_pool2d", [current], out,
                            dict(filter=k, stride=st, pad=(0, 0), act_min=-128, act_max=127)))
             value, current, i = pooled, out, i + 1
         elif isinstance(m, (qnn.QuantLinear, qnn.QuantConv2d, qnn.QuantConv1d)):
@@ -141,7 +196,7 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
                     flattened_from = None  # later layers see this layer's vector
                 params.update(weights=w_int, weight_bits=bits, filter_offset=0,
                               macs=m.in_features * units * (current.size // m.in_features))
-                ops.append(QOp(i, "fully_connected", [current], out, params))
+                ops.append(QOp(base + i, "fully_connected", [current], out, params))
             else:
                 if bits != 8:
                     raise ModelError(f"layer {i} ({name}): {bits}-bit convolution weights; sub-8-bit weights "
@@ -155,12 +210,12 @@ def export_sequential(model: nn.Sequential, example: torch.Tensor) -> QGraph:
                 params["macs"] = oh * ow * oc * int(np.prod(w_int.shape[1:]))
                 if m.groups == 1:
                     params["weights"] = w_int.transpose(0, 2, 3, 1)  # OIHW -> OHWI
-                    ops.append(QOp(i, "conv2d", [current], out, params))
+                    ops.append(QOp(base + i, "conv2d", [current], out, params))
                 else:  # depthwise: (C*M, 1, KH, KW) -> (1, KH, KW, C*M)
                     params["weights"] = w_int.transpose(1, 2, 3, 0)
                     params["depth_multiplier"] = units // m.groups
-                    ops.append(QOp(i, "depthwise_conv2d", [current], out, params))
+                    ops.append(QOp(base + i, "depthwise_conv2d", [current], out, params))
             current, i = out, i + 2 + relu6
         else:
             raise ModelError(f"layer {i} ({type(m).__name__}) has no integer kernel between quantizers")
-    return QGraph(tensors, ops, graph_input, current)
+    return value, current

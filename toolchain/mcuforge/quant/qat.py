@@ -7,7 +7,8 @@ an input quantizer first; a batch norm after a convolution is folded into it bef
 each Conv2d/Linear is followed by QuantReLU (when a ReLU or ReLU6 follows; ReLU6 keeps its float
 clamp in front, which the integer code applies as its activation range) or by an output
 quantizer. Average pooling works on the integers as TFLite's does (`IntAvgPool2d`). Other layers
-are refused, naming the layer. `train` runs QAT; `calibrate` runs PTQ (statistics only)."""
+are refused, naming the layer. `quantize_chain` does the same for a chain of layers inside a
+larger model (net.py: residual models). `train` runs QAT; `calibrate` runs PTQ (statistics only)."""
 
 from __future__ import annotations
 
@@ -69,14 +70,24 @@ _NORMS = (nn.BatchNorm2d, nn.BatchNorm1d)
 def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
     if not isinstance(model, nn.Sequential):
         raise ModelError(f"quantization takes an nn.Sequential of Linear/ReLU/Flatten layers, got {type(model).__name__}")
-    layers: list[nn.Module] = [qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True)]
-    modules = _flat(model)
-    for i, m in enumerate(modules):
+    return nn.Sequential(input_quantizer_for(preset), *quantize_chain(_flat(model), preset))
+
+
+def input_quantizer_for(preset: Preset) -> nn.Module:
+    return qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True)
+
+
+def quantize_chain(modules: list[nn.Module], preset: Preset, names: list[str] | None = None) -> list[nn.Module]:
+    """The quantized layers of a chain of float layers whose input is already a quant tensor;
+    `names` label the layers in error messages (default: their positions)."""
+    layers: list[nn.Module] = []
+    for k, m in enumerate(modules):
+        i = names[k] if names else k  # for messages; k indexes `modules`
         if isinstance(m, (nn.Conv2d, nn.Conv1d)):
             if m.groups not in (1, m.in_channels) or m.padding_mode != "zeros" or isinstance(m.padding, str):
                 raise ModelError(f"layer {i} ({type(m).__name__}): groups={m.groups}, padding={m.padding!r}; the integer "
                                  "backend takes plain and depthwise convolutions with numeric zero padding")
-            weight, bias = fold_batch_norm(m, modules[i + 1] if i + 1 < len(modules) else None)
+            weight, bias = fold_batch_norm(m, modules[k + 1] if k + 1 < len(modules) else None)
             cls = qnn.QuantConv2d if isinstance(m, nn.Conv2d) else qnn.QuantConv1d
             q = cls(m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
                                 dilation=m.dilation, groups=m.groups, bias=True, weight_quant=preset.weight_quant,
@@ -84,9 +95,9 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
             q.weight.data.copy_(weight)
             q.bias.data.copy_(bias)
             layers.append(q)
-            _output_quantizer(layers, modules, i, preset)
+            _output_quantizer(layers, modules, k, preset)
         elif isinstance(m, _NORMS):
-            if i == 0 or not isinstance(modules[i - 1], (nn.Conv2d, nn.Conv1d, nn.Linear)):
+            if k == 0 or not isinstance(modules[k - 1], (nn.Conv2d, nn.Conv1d, nn.Linear)):
                 raise ModelError(f"layer {i} ({type(m).__name__}) does not follow a Conv2d or Linear, so it "
                                  "cannot be folded")
         elif isinstance(m, (nn.MaxPool2d, nn.MaxPool1d)):
@@ -110,7 +121,7 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
         elif isinstance(m, nn.Linear):
             # a float output: the activation quantizer that follows requantizes it (Brevitas
             # cannot describe the accumulator of sub-8-bit weights times zero-pointed inputs)
-            bn = modules[i + 1] if i + 1 < len(modules) and isinstance(modules[i + 1], _NORMS) else None
+            bn = modules[k + 1] if k + 1 < len(modules) and isinstance(modules[k + 1], _NORMS) else None
             q = qnn.QuantLinear(m.in_features, m.out_features, bias=m.bias is not None or bn is not None,
                                 weight_quant=preset.weight_quant, bias_quant=preset.bias_quant,
                                 return_quant_tensor=False)
@@ -119,9 +130,9 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
             if q.bias is not None:
                 q.bias.data.copy_(bias)
             layers.append(q)
-            _output_quantizer(layers, modules, i, preset)
+            _output_quantizer(layers, modules, k, preset)
         elif isinstance(m, _RELUS):
-            if i > 0 and isinstance(modules[i - 1], nn.Flatten):
+            if k > 0 and isinstance(modules[k - 1], nn.Flatten):
                 raise ModelError(f"layer {i} ({type(m).__name__}) follows a Flatten; put it before")
             if isinstance(m, nn.ReLU6):
                 layers.append(nn.ReLU6())  # the clamp at 6, in float before the quantizer
@@ -132,7 +143,7 @@ def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
             raise ModelError(f"layer {i} ({type(m).__name__}) has no integer kernel in the quantizer yet",
                              hint="quantize Conv2d/1d, BatchNorm, ReLU/ReLU6, MaxPool, AvgPool, Flatten and "
                                   "Linear layers")
-    return nn.Sequential(*layers)
+    return layers
 
 
 def _output_quantizer(layers: list, modules: list, i: int, preset: Preset) -> None:

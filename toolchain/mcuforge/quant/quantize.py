@@ -14,9 +14,10 @@ from ..errors import ModelError
 from ..frontend.torch import call_factory, import_user_function
 from ..integer.graph import QGraph
 from ..integer.tflite_int8 import run_reference
-from .export import export_sequential
+from .export import export_model
+from .net import input_quantizer, quantize_model
 from .presets import PRESETS
-from .qat import calibrate, dequantized, quantize_sequential, train
+from .qat import calibrate, dequantized, train
 
 
 @dataclass
@@ -51,12 +52,12 @@ def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq:
     try:
         if float_epochs:
             train(float_model, train_loader, float_epochs)
-        quantized = quantize_sequential(float_model, PRESETS[recipe])
+        quantized = quantize_model(float_model, PRESETS[recipe])
         if ptq:
             calibrate(quantized, train_loader)
         else:
             train(quantized, train_loader, qat_epochs, lr=5e-4)
-        graph = export_sequential(quantized, example)
+        graph = export_model(quantized, example)
     except ModelError:
         raise
     except Exception as exc:  # Brevitas or the user's data: report, not a traceback
@@ -68,7 +69,7 @@ def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq:
 def int8_inputs(quantized, x: torch.Tensor, graph: QGraph) -> np.ndarray:
     """The model's input quantizer applied on the host: TFLite int8 inputs for the integer code."""
     with torch.no_grad():
-        q = quantized[0](x)
+        q = input_quantizer(quantized)(x)
     ints = q.int().numpy().astype(np.int64)
     if not bool(q.signed):
         ints = ints - 128

@@ -19,16 +19,21 @@ def from_tflite(r, op, index):
     r.require_int8(index, "ADD", b, out)
     if a.shape != b.shape:
         r.unsupported(index, "ADD", "broadcasting between different shapes")
+    act_min, act_max = activation_range(r.options(op, CLASS).FusedActivationFunction(), out.s(), out.zp())
+    return r.qop(index, "add", [a, b], out, params(a, b, out, act_min, act_max))
+
+
+def params(a, b, out, act_min: int, act_max: int) -> dict:
+    """The add's parameters for int8 tensors a + b -> out (QTensors), as TFLite Micro computes
+    them from the float32 scales."""
     sa, sb, so = (np.float32(t.s()) for t in (a, b, out))
     twice_max = 2 * float(max(sa, sb))
     m1, s1 = quantize_multiplier(float(sa) / twice_max)
     m2, s2 = quantize_multiplier(float(sb) / twice_max)
     mo, so_ = quantize_multiplier(twice_max / ((1 << LEFT_SHIFT) * float(so)))
-    act_min, act_max = activation_range(r.options(op, CLASS).FusedActivationFunction(), out.s(), out.zp())
-    params = dict(input1_offset=-a.zp(), input2_offset=-b.zp(), output_offset=out.zp(),
-                  input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
-                  output_multiplier=mo, output_shift=so_, left_shift=LEFT_SHIFT, act_min=act_min, act_max=act_max)
-    return r.qop(index, "add", [a, b], out, params)
+    return dict(input1_offset=-a.zp(), input2_offset=-b.zp(), output_offset=out.zp(),
+                input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
+                output_multiplier=mo, output_shift=so_, left_shift=LEFT_SHIFT, act_min=act_min, act_max=act_max)
 
 
 def _scale(x, multiplier, shift):  # MultiplyByQuantizedMultiplierSmallerThanOneExp
