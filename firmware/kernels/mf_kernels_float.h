@@ -3,8 +3,10 @@
  * NHWC activations, batch 1. Weights are stored by the host in output-channel blocks of
  * 32 bytes (MF_FLOAT_BLOCK_BYTES: 8 fp32 or 16 fp16 channels), zero-padded to whole blocks:
  *   conv2d: [out_c / block][k_h][k_w][in_c][block]      dense: [units / block][depth][block]
- * so every variant reads one contiguous block row per input channel (one Helium q-register
- * pair, one RVV LMUL=2 group at VLEN 128). Bias is padded the same way. Parameters are
+ *   depthwise conv2d (depth multiplier 1): [k_h][k_w][channels rounded up to whole blocks]
+ * so every variant reads one contiguous block row per input channel (conv2d, dense) or per
+ * tap (depthwise: the tap's channels), one Helium q-register pair, one RVV LMUL=2 group at
+ * VLEN 128. Bias is padded the same way. Parameters are
  * computed once on the host (toolchain/mcuforge/codegen/bound.py) and emitted as const
  * structs; kernels only compute. fp32 kernels accumulate in fp32, fp16 kernels in fp16 (the
  * compiler binds them only where the target has fp16 arithmetic).
@@ -22,8 +24,8 @@ typedef struct {
     float act_min, act_max; /* fused activation: relu [0, inf], relu6 / clip [lo, hi] */
     const void *weights;    /* blocked as above, in the kernel's dtype */
     const void *bias;       /* out_c rounded up to whole blocks */
-    void *scratch;          /* mf_conv2d_f*_scratch_size() bytes of planned arena: one input
-                             * pixel of zeros that padding taps read */
+    void *scratch;          /* conv2d: mf_conv2d_f*_scratch_size() bytes of planned arena, one
+                             * input pixel of zeros that padding taps read; depthwise: unused */
 } mf_conv_params_f;
 
 typedef struct {
@@ -33,6 +35,41 @@ typedef struct {
     const void *bias;    /* units rounded up to whole blocks */
 } mf_dense_params_f;
 
+typedef struct {
+    int32_t size; /* elements of each input and of the output */
+    float act_min, act_max;
+} mf_add_params_f;
+
+/* The taps k in [*k0, *k1) of a filter of k taps with dilation d whose input index i0 + k * d
+ * lies in [0, size): a window's taps inside the input. */
+static inline void mf_tap_range(int i0, int d, int k, int size, int *k0, int *k1) {
+    const int last = size - 1 - i0; /* the largest k * d inside */
+    *k0 = i0 < 0 ? (-i0 + d - 1) / d : 0;
+    *k1 = last < 0 ? 0 : (last / d + 1 < k ? last / d + 1 : k);
+}
+
+typedef struct {
+    int iy0, ix0;           /* the input pixel under tap (0, 0) (may lie in the padding) */
+    int ky0, ky1, kx0, kx1; /* the taps inside the input: [ky0, ky1) x [kx0, kx1) */
+} mf_window_f;
+
+static inline mf_window_f mf_window_f_at(const mf_conv_params_f *p, int oy, int ox) {
+    mf_window_f w = {oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, 0, 0, 0, 0};
+    mf_tap_range(w.iy0, p->dilation_h, p->k_h, p->in_h, &w.ky0, &w.ky1);
+    mf_tap_range(w.ix0, p->dilation_w, p->k_w, p->in_w, &w.kx0, &w.kx1);
+    return w;
+}
+
+/* How many output pixels from (oy, ox) on, at most `most`, have every tap column inside the
+ * input (the vector variants' runs of pixels that share weight loads); 0 where the window
+ * `win` of (oy, ox) crosses the left or right edge. */
+static inline int mf_whole_run(const mf_conv_params_f *p, mf_window_f win, int oy, int ox, int most) {
+    if (win.kx0 != 0 || win.kx1 != p->k_w) return 0;
+    int n = 1;
+    while (n < most && ox + n < p->out_w && mf_window_f_at(p, oy, ox + n).kx1 == p->k_w) n++;
+    return n;
+}
+
 /* Bytes of scratch a conv2d needs (the padding pixel); the memory planner reserves them
  * (mirrored by codegen/bound.py). */
 static inline int32_t mf_conv2d_f32_scratch_size(int32_t in_c) { return in_c * 4; }
@@ -40,10 +77,16 @@ static inline int32_t mf_conv2d_f16_scratch_size(int32_t in_c) { return in_c * 2
 
 mf_status mf_conv2d_f32(const mf_conv_params_f *p, const float *in, float *out);
 mf_status mf_dense_f32(const mf_dense_params_f *p, const float *in, float *out);
+/* Depthwise: in_c == out_c, depth multiplier 1; no scratch (taps outside the input are skipped). */
+mf_status mf_depthwise_conv2d_f32(const mf_conv_params_f *p, const float *in, float *out);
+/* out = act(a + b), elementwise (a residual add). */
+mf_status mf_add_f32(const mf_add_params_f *p, const float *a, const float *b, float *out);
 
 #if defined(__FLT16_MAX__)
 mf_status mf_conv2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
 mf_status mf_dense_f16(const mf_dense_params_f *p, const mf_f16 *in, mf_f16 *out);
+mf_status mf_depthwise_conv2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
+mf_status mf_add_f16(const mf_add_params_f *p, const mf_f16 *a, const mf_f16 *b, mf_f16 *out);
 #endif
 
 #endif

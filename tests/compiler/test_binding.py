@@ -35,17 +35,21 @@ def resnet8_m55_fp16(tmp_path_factory):
             compile_model(model, target, "fp16", out / "tvm", kernels="tvm"))
 
 
-def test_convolutions_and_dense_call_mcuforge_kernels(resnet8_m55_fp16):
+def test_convolutions_dense_and_adds_call_mcuforge_kernels(resnet8_m55_fp16):
     bound, tvm = resnet8_m55_fp16
     model_c = (bound.out_dir / "model.c").read_text()
     assert len(re.findall(r"MF_CALL\(\d+, mf_conv2d_f16\(&mf_params\d+, ", model_c)) == 9  # every conv
     assert re.search(r"MF_CALL\(\d+, mf_dense_f16\(&mf_params\d+, ", model_c)
-    assert "static const mf_conv_params_f mf_params" in model_c
-    assert _tvm_calls(model_c) <= _tvm_calls((tvm.out_dir / "model.c").read_text()) // 2  # 7 of 14
-    assert {p.name for p in bound.files.bound_c} == {"mf_conv2d_f16.c", "mf_dense_f16.c"}
+    # the three residual adds (+ relu): two activations in, one out
+    adds = re.findall(r"MF_CALL\(\d+, mf_add_f16\(&mf_params\d+, mf_t\d+\.data, mf_t\d+\.data, mf_t\d+\.data\)\)", model_c)
+    assert len(adds) == 3
+    assert all(s.bound.fields["act_min"] == 0.0 for s in bound.graph.steps if s.kernel == "mf_add_f16")
+    assert "static const mf_conv_params_f mf_params" in model_c and "static const mf_add_params_f mf_params" in model_c
+    assert _tvm_calls(model_c) == 5  # of 14: input cast + transpose, the mean and its casts, output cast
+    assert {p.name for p in bound.files.bound_c} == {"mf_conv2d_f16.c", "mf_dense_f16.c", "mf_add_f16.c"}
     assert "vfmaq_n_f16" in (bound.out_dir / "mf_float_mve.h").read_text()  # the M55's Helium variant
     info = json.loads((bound.out_dir / "compile.json").read_text())
-    assert info["kernels"] == "mcuforge" and info["bound_layers"] == 10
+    assert info["kernels"] == "mcuforge" and info["bound_layers"] == 13
     # the padding pixel of each conv is planned scratch, alive during its own layer only
     assert all(p.buffer.first == p.buffer.last for p in bound.plan.placements if p.buffer.name.startswith("ws"))
 
@@ -56,6 +60,21 @@ def test_kernels_tvm_binds_nothing(resnet8_m55_fp16):
     assert "mf_kernels_float.h" not in model_c and "MF_CALL" not in model_c
     assert tvm.files.bound_c == () and not any(s.bound for s in tvm.graph.steps)
     assert json.loads((tvm.out_dir / "compile.json").read_text())["kernels"] == "tvm"
+
+
+@pytest.mark.parametrize("name,depthwise", [("dscnn", 4), ("mobilenet", None)])
+def test_depthwise_convolutions_call_mcuforge_kernels(name, depthwise, tmp_path):
+    """Every depthwise conv (depth multiplier 1) of the zoo's DS-CNN and MobileNet binds, with
+    its bias and activation; --kernels tvm binds none."""
+    model, target = imported(f"models/{name}.py:make"), load_target("qemu-rv32-zve32f-zvfh")
+    compiled = compile_model(model, target, "fp16", tmp_path / "m")
+    kernels = [s.kernel for s in compiled.graph.steps if s.bound]
+    groups = [s for s in model.mod["main"].body.blocks[0].bindings
+              if getattr(s.value, "op", None) is not None and getattr(s.value.op, "name", "") == "relax.nn.conv2d"
+              and int(s.value.attrs.groups) > 1]
+    assert kernels.count("mf_depthwise_conv2d_f16") == (depthwise or len(groups)) > 0
+    assert all(s.bound.scratch == 0 for s in compiled.graph.steps if s.kernel == "mf_depthwise_conv2d_f16")
+    assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "t", kernels="tvm").graph.steps)
 
 
 def test_fp16_with_fp32_accumulation_keeps_tvm_code(tmp_path):
@@ -83,7 +102,8 @@ def test_cli_records_the_kernels_choice(tmp_path):
 @pytest.mark.parametrize("variant", ["arm_mve", "ref"])
 def test_arm_float_kernels_compile_with_gcc(variant, tmp_path):
     """PlatformIO builds with arm-none-eabi-gcc: no clang-only builtins or intrinsics."""
-    for src in sorted([*(KERNELS_DIR / variant).glob("mf_conv2d_f*.c"), *(KERNELS_DIR / variant).glob("mf_dense_f*.c")]):
+    kinds = ("mf_conv2d_f*.c", "mf_depthwise_conv2d_f*.c", "mf_dense_f*.c", "mf_add_f*.c")
+    for src in sorted(src for kind in kinds for src in (KERNELS_DIR / variant).glob(kind)):
         proc = subprocess.run([tool("arm-none-eabi-gcc"), "-mthumb", "-mcpu=cortex-m55", "-mfloat-abi=hard", "-O2",
                                "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS_DIR}", "-c", str(src),
                                "-o", str(tmp_path / "x.o")], capture_output=True, text=True)

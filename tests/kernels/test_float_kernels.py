@@ -1,7 +1,7 @@
-"""Float conv2d / dense kernels: every variant against the portable reference kernel built for
-the same target (bit for bit: both add the same products, fused, in the same order) and both
-against a float64 NumPy reference (within a bound), on odd sizes, channel tails, strides,
-padding, dilation and fused activations. Parameters and weight layouts come from the same
+"""Float conv2d / depthwise conv2d / dense / add kernels: every variant against the portable
+reference kernel built for the same target (bit for bit: both add the same products, fused, in
+the same order) and both against a float64 NumPy reference (within a bound), on odd sizes,
+channel tails, strides, padding, dilation and fused activations. Parameters and weight layouts come from the same
 host code the compiler uses (codegen/bound.py)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from mcuforge.build import build_program
 from mcuforge.build.kernels import kernel_source
-from mcuforge.codegen.bound import c_params, conv2d_op, dense_op
+from mcuforge.codegen.bound import add_op, c_params, conv2d_op, dense_op, depthwise_conv2d_op
 from mcuforge.paths import KERNELS_DIR
 from mcuforge.sim import run_program
 from mcuforge.target import all_targets, load_target
@@ -28,6 +28,16 @@ CONVS = [
     ((9, 10, 2), 16, (5, 3), (1, 1), (2, 1, 2, 1), (1, 1), (0.0, 6.0)),  # wide filter, row tails
 ]
 DENSES = [(1, 37, 19, (0.0, np.inf)), (3, 5, 16, None), (2, 64, 40, None)]  # rows, depth, units, act
+# depthwise (depth multiplier 1): (in h, w, c), (kh, kw), strides, padding, dilation, activation
+DEPTHWISES = [
+    ((5, 9, 3), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), None),                # channel tail < one vector
+    ((8, 11, 21), (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), (0.0, np.inf)),     # 2 blocks + tail, stride 2, relu
+    ((6, 13, 16), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), (0.0, 6.0)),        # whole blocks, 4-pixel groups
+    ((9, 10, 40), (5, 3), (1, 2), (2, 0, 2, 1), (2, 1), (-0.5, 0.5)),       # dilation, asymmetric padding, clip
+    ((1, 17, 9), (1, 5), (1, 1), (0, 2, 0, 2), (1, 1), None),               # one row (conv1d-like)
+    ((4, 4, 8), (4, 4), (1, 1), (0, 0, 0, 0), (1, 1), None),                # window = whole input
+]
+ADDS = [((7, 5, 3), None), ((3, 4, 33), (0.0, np.inf)), ((2, 17), (-1.0, 0.75))]  # shape, activation
 
 
 def _conv_ref(x, w, bias, strides, pad, dilation, act):
@@ -60,6 +70,20 @@ def _cases(dtype: str, seed: int = 5):
         op = conv2d_op(w, b, (1, h, wd, ic), (1, *want.shape), strides, pad, dilation,
                        act or (-np.inf, np.inf))
         cases.append((op, x, want))
+    for (h, wd, c), (kh, kw), strides, pad, dilation, act in DEPTHWISES:
+        x = rng.uniform(-1, 1, (h, wd, c)).astype(dtype)
+        w = rng.uniform(-1, 1, (c, kh, kw, 1)).astype(dtype)
+        b = rng.uniform(-1, 1, c).astype(dtype)
+        want = np.stack([_conv_ref(x[..., i:i + 1].astype(np.float64), w[i:i + 1].astype(np.float64),
+                                   b[i:i + 1].astype(np.float64), strides, pad, dilation, act)[..., 0]
+                         for i in range(c)], axis=-1)
+        op = depthwise_conv2d_op(w, b, (1, h, wd, c), (1, *want.shape), strides, pad, dilation,
+                                 act or (-np.inf, np.inf))
+        cases.append((op, x, want))
+    for shape, act in ADDS:
+        x = rng.uniform(-1, 1, (2, *shape)).astype(dtype)  # the two inputs
+        want = x[0].astype(np.float64) + x[1]
+        cases.append((add_op(shape, dtype, act or (-np.inf, np.inf)), x, np.clip(want, *act) if act else want))
     for rows, depth, units, act in DENSES:
         x = rng.uniform(-1, 1, (rows, depth)).astype(dtype)
         w = rng.uniform(-1, 1, (depth, units)).astype(dtype)
@@ -83,12 +107,15 @@ def _harness(cases, dtype: str) -> str:
         for field, data in op.arrays.items():
             arrays[field] = f"c{i}_{field}"
             lines.append(f"static const {ctype} c{i}_{field}[] __attribute__((aligned(16))) = {{{_words(data)}}};")
-        lines.append(f"static const {ctype} c{i}_in[] __attribute__((aligned(16))) = {{{_words(x)}}};")
+        ins = list(x) if op.inputs > 1 else [x]  # add: x stacks its inputs
+        for k, xk in enumerate(ins):
+            lines.append(f"static const {ctype} c{i}_in{k}[] __attribute__((aligned(16))) = {{{_words(xk)}}};")
         lines.append(f"static {ctype} c{i}_out[{want.size}] __attribute__((aligned(16)));")
         if op.scratch:
             lines.append(f"static uint8_t c{i}_scratch[{op.scratch}] __attribute__((aligned(16)));")
         lines.append(c_params(op, f"c{i}_p", arrays, f"c{i}_scratch"))
-        calls += [f"    if ({op.kernel}(&c{i}_p, (const void *)c{i}_in, (void *)c{i}_out) != MF_OK) return 1;",
+        args = "".join(f"(const void *)c{i}_in{k}, " for k in range(len(ins)))
+        calls += [f"    if ({op.kernel}(&c{i}_p, {args}(void *)c{i}_out) != MF_OK) return 1;",
                   f'    mf_printf("@mf y{i}=");',
                   f'    for (int i = 0; i < {want.size}; i++) mf_printf(i ? ",%x" : "%x", (unsigned)c{i}_out[i]);',
                   '    mf_printf("\\n");']

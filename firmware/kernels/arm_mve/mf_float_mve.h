@@ -1,4 +1,5 @@
-/* Helium float element types for the float nests (mf_conv2d_float_mve.h, mf_dense_float_mve.h):
+/* Helium float element types for the float nests (mf_conv2d_float_mve.h, mf_dense_float_mve.h,
+ * mf_depthwise_conv2d_float_mve.h, mf_add_float_mve.h):
  * the including file sets MF_FLOAT_F16 to 1 (fp16, 8 lanes, VFMA.F16) or 0 (fp32, 4 lanes).
  * One weight block (MF_FLOAT_BLOCK_BYTES) is two q registers. */
 #ifndef MF_FLOAT_MVE_H
@@ -19,10 +20,14 @@ typedef float16x8_t mf_vec;
 #define MF_FN(op) mf_##op##_f16
 #define MF_VLD(ptr) vld1q_f16((const float16_t *)(ptr))
 #define MF_VFMA_N(acc, w, s) vfmaq_n_f16(acc, w, (float16_t)(s))
+#define MF_VFMA(acc, a, b) vfmaq_f16(acc, a, b)
+#define MF_VLD_Z(ptr, pred) vld1q_z_f16((const float16_t *)(ptr), pred)
+#define MF_VADD(a, b) vaddq_f16(a, b)
 #define MF_VDUP(s) vdupq_n_f16((float16_t)(s))
 #define MF_VMAX(a, b) vmaxnmq_f16(a, b)
 #define MF_VMIN(a, b) vminnmq_f16(a, b)
 #define MF_VST_P(ptr, v, pred) vst1q_p_f16((float16_t *)(ptr), v, pred)
+#define MF_VST(ptr, v) vst1q_f16((float16_t *)(ptr), v)
 #define MF_VCTP(n) vctp16q(n)
 #else
 typedef float32_t mf_elem;
@@ -31,17 +36,31 @@ typedef float32x4_t mf_vec;
 #define MF_FN(op) mf_##op##_f32
 #define MF_VLD(ptr) vld1q_f32(ptr)
 #define MF_VFMA_N(acc, w, s) vfmaq_n_f32(acc, w, s)
+#define MF_VFMA(acc, a, b) vfmaq_f32(acc, a, b)
+#define MF_VLD_Z(ptr, pred) vld1q_z_f32(ptr, pred)
+#define MF_VADD(a, b) vaddq_f32(a, b)
 #define MF_VDUP(s) vdupq_n_f32(s)
 #define MF_VMAX(a, b) vmaxnmq_f32(a, b)
 #define MF_VMIN(a, b) vminnmq_f32(a, b)
 #define MF_VST_P(ptr, v, pred) vst1q_p_f32(ptr, v, pred)
+#define MF_VST(ptr, v) vst1q_f32(ptr, v)
 #define MF_VCTP(n) vctp32q(n)
 #endif
 
+/* Clamp to [lo, hi] and store the lanes of `pred`, or all lanes if `whole` (a constant after
+ * inlining: one VSTR without a VPST). */
+static inline __attribute__((always_inline)) void mf_store_lanes(mf_elem *out, mf_vec v, mf_vec lo, mf_vec hi,
+                                                                 mve_pred16_t pred, int whole) {
+    if (whole)
+        MF_VST(out, MF_VMIN(MF_VMAX(v, lo), hi));
+    else
+        MF_VST_P(out, MF_VMIN(MF_VMAX(v, lo), hi), pred);
+}
+
 /* Clamp to [lo, hi] and store the first n (<= 2 * MF_LANES) lanes of a block pair. */
 static inline void mf_store_block(mf_elem *out, mf_vec a, mf_vec b, mf_vec lo, mf_vec hi, int n) {
-    MF_VST_P(out, MF_VMIN(MF_VMAX(a, lo), hi), MF_VCTP((uint32_t)n));
-    MF_VST_P(out + MF_LANES, MF_VMIN(MF_VMAX(b, lo), hi), MF_VCTP((uint32_t)(n > MF_LANES ? n - MF_LANES : 0)));
+    mf_store_lanes(out, a, lo, hi, MF_VCTP((uint32_t)n), 0);
+    mf_store_lanes(out + MF_LANES, b, lo, hi, MF_VCTP((uint32_t)(n > MF_LANES ? n - MF_LANES : 0)), 0);
 }
 
 #endif

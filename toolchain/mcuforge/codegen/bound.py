@@ -1,12 +1,18 @@
 """Hand-written float kernels bound by pattern in place of TVM's generated code.
 
 Patterns (tvm.relax.dpl, for FuseOpsByPattern in passes/bind_kernels.py), fp32 and fp16, the
-input, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumulation stays
+inputs, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumulation stays
 TVM's code):
-  mcuforge.conv2d  conv2d NHWC/OHWI, groups 1, constant weights (+ constant bias)
-                   (+ relu | clip as maximum, minimum)                        -> mf_conv2d_f32 / mf_conv2d_f16
-  mcuforge.dense   matmul of a 2-D input by a constant 2-D weight (+ constant bias)
-                   (+ relu | clip as maximum, minimum)                        -> mf_dense_f32 / mf_dense_f16
+  mcuforge.conv2d     conv2d NHWC/OHWI, groups 1, constant weights (+ constant bias)
+                      (+ relu | clip as maximum, minimum)                  -> mf_conv2d_f32 / _f16
+  mcuforge.depthwise  conv2d NHWC/OHWI, groups == in channels == out channels (depth multiplier
+                      1; multipliers > 1 and other grouped convolutions stay TVM's code),
+                      constant weights (+ constant bias) (+ relu | clip)   -> mf_depthwise_conv2d_f32 / _f16
+  mcuforge.dense      matmul of a 2-D input by a constant 2-D weight (+ constant bias)
+                      (+ relu | clip as maximum, minimum)                  -> mf_dense_f32 / mf_dense_f16
+  mcuforge.add        add of two non-constant tensors of one shape (a residual add, no
+                      broadcasting) (+ relu | clip)                        -> mf_add_f32 / mf_add_f16
+The convolution and dense patterns come first, so a constant bias add joins its convolution.
 Each match becomes a function with the "Codegen" attribute "mcuforge" that TVM's lowering
 leaves alone; `read_bound` turns a call of one into a `BoundOp`: the kernel, the fields of its
 const parameter struct, the weights and bias in the kernels' blocked layout
@@ -35,12 +41,15 @@ class BoundOp:
     fields: dict[str, int | float]
     arrays: dict[str, np.ndarray] = field(repr=False)  # struct field -> constant, stored layout
     scratch: int = 0  # bytes of arena scratch during the call
+    inputs: int = 1  # activation arguments of the call (before the output)
 
 
-def _activation(anchor):
-    """anchor [+ bias] [+ relu | clip]: the pattern and the bias pattern inside it."""
-    bias = is_const()
-    biased = anchor | is_op("relax.add")(anchor, bias) | is_op("relax.add")(bias, anchor)
+def _activation(anchor, bias: bool = True):
+    """anchor [+ constant bias] [+ relu | clip]."""
+    if not bias:
+        biased = anchor
+    else:
+        biased = anchor | is_op("relax.add")(anchor, is_const()) | is_op("relax.add")(is_const(), anchor)
     clip = is_op("relax.minimum")(is_op("relax.maximum")(biased, is_const()), is_const())  # clip_as_min_max.py
     return is_op("relax.nn.relu")(biased) | clip | biased
 
@@ -56,10 +65,28 @@ def _same_dtype(ctx) -> bool:
     return all(len(ctx.var_usages.get(v, [])) <= 1 for v in inner)
 
 
-def _conv_ok(ctx) -> bool:
+def _nhwc(ctx) -> bool:
     a = ctx.annotated_expr["root"].attrs
-    return (_same_dtype(ctx) and a.data_layout == "NHWC" and a.kernel_layout == "OHWI"
-            and a.out_layout == "NHWC" and int(a.groups) == 1)
+    return _same_dtype(ctx) and a.data_layout == "NHWC" and a.kernel_layout == "OHWI" and a.out_layout == "NHWC"
+
+
+def _conv_ok(ctx) -> bool:
+    return _nhwc(ctx) and int(ctx.annotated_expr["root"].attrs.groups) == 1
+
+
+def _depthwise_ok(ctx) -> bool:
+    root = ctx.annotated_expr["root"]
+    channels = int(root.args[0].ty.shape[3])
+    return (_nhwc(ctx) and int(root.attrs.groups) == channels > 1
+            and int(root.args[1].ty.shape[0]) == channels and int(root.args[1].ty.shape[3]) == 1)
+
+
+def _add_ok(ctx) -> bool:
+    root = ctx.annotated_expr["root"]
+    if not all(isinstance(a, relax.Var) for a in root.args):  # no constant operand
+        return False
+    shapes = [[int(d) for d in a.ty.shape] for a in root.args]
+    return _same_dtype(ctx) and shapes[0] == shapes[1] == [int(d) for d in root.ty.shape]
 
 
 def _dense_ok(ctx) -> bool:
@@ -70,8 +97,11 @@ def _dense_ok(ctx) -> bool:
 def patterns() -> list[FusionPattern]:
     conv = is_op("relax.nn.conv2d")(wildcard(), is_const())
     dense = is_op("relax.matmul")(wildcard(), is_const())
+    add = is_op("relax.add")(wildcard(), wildcard())  # constants: _add_ok's shapes or a bias above
     return [FusionPattern(f"{CODEGEN}.conv2d", _activation(conv), {"root": conv}, _conv_ok),
-            FusionPattern(f"{CODEGEN}.dense", _activation(dense), {"root": dense}, _dense_ok)]
+            FusionPattern(f"{CODEGEN}.depthwise", _activation(conv), {"root": conv}, _depthwise_ok),
+            FusionPattern(f"{CODEGEN}.dense", _activation(dense), {"root": dense}, _dense_ok),
+            FusionPattern(f"{CODEGEN}.add", _activation(add, bias=False), {"root": add}, _add_ok)]
 
 
 def is_bound(func) -> bool:
@@ -89,21 +119,22 @@ def _composite(func: relax.Function) -> relax.Function:
     return func.body.body.op
 
 
+def _padded_rows(rows: np.ndarray, dtype: str) -> np.ndarray:
+    """[n, ...] -> [n rounded up to whole blocks, ...], zero-padded."""
+    block = BLOCK_BYTES // np.dtype(dtype).itemsize
+    padded = np.zeros((-(-rows.shape[0] // block) * block, *rows.shape[1:]), dtype)
+    padded[:rows.shape[0]] = rows
+    return padded
+
+
 def _blocked(rows: np.ndarray, dtype: str) -> np.ndarray:
     """[n, k] -> [ceil(n / block)][k][block]: the kernels' weight layout, zero-padded."""
     block = BLOCK_BYTES // np.dtype(dtype).itemsize
-    n = rows.shape[0]
-    padded = np.zeros((-(-n // block) * block, *rows.shape[1:]), dtype)
-    padded[:n] = rows
-    return np.ascontiguousarray(padded.reshape(-1, block, rows.shape[1]).transpose(0, 2, 1))
+    return np.ascontiguousarray(_padded_rows(rows, dtype).reshape(-1, block, rows.shape[1]).transpose(0, 2, 1))
 
 
 def _padded_bias(bias: np.ndarray | None, n: int, dtype: str) -> np.ndarray:
-    block = BLOCK_BYTES // np.dtype(dtype).itemsize
-    out = np.zeros(-(-n // block) * block, dtype)
-    if bias is not None:
-        out[:n] = bias.reshape(-1)
-    return out
+    return _padded_rows(bias.reshape(-1) if bias is not None else np.zeros(n, dtype), dtype)
 
 
 def describe(func: relax.Function) -> dict:
@@ -117,12 +148,15 @@ def describe(func: relax.Function) -> dict:
         call = binding.value
         name = call.op.name
         if name in ("relax.nn.conv2d", "relax.matmul"):
-            info.update(kind="conv2d" if name == "relax.nn.conv2d" else "dense", input=position[call.args[0]],
+            info.update(kind="dense", input=position[call.args[0]],
                         weights=position[call.args[1]], in_shape=[int(d) for d in call.args[0].ty.shape])
             if name == "relax.nn.conv2d":
                 a = call.attrs
-                info.update(strides=[int(v) for v in a.strides], dilation=[int(v) for v in a.dilation],
+                info.update(kind="conv2d" if int(a.groups) == 1 else "depthwise",
+                            strides=[int(v) for v in a.strides], dilation=[int(v) for v in a.dilation],
                             padding=[int(v) for v in a.padding])
+        elif name == "relax.add" and "kind" not in info:  # the anchor of mcuforge.add
+            info["kind"] = "add"
         elif name == "relax.add":
             info["bias"] = next(position[a] for a in call.args if a in position)
         elif name == "relax.nn.relu":
@@ -137,19 +171,24 @@ def describe(func: relax.Function) -> dict:
     return info
 
 
-def read_bound(func: relax.Function, constants: list, out_shape: tuple[int, ...]) -> BoundOp:
+def read_bound(func: relax.Function, constants: list, out_shape: tuple[int, ...], dtype: str) -> BoundOp:
     """The BoundOp of a call of `func` (a "Codegen" function described by `describe`):
-    `constants` are the call's arguments as numpy arrays (None for the activation)."""
+    `constants` are the call's arguments as numpy arrays (None for activations), `out_shape`
+    and `dtype` its result's."""
     info = func.attrs["mcuforge"]
-    weights = constants[int(info["weights"])]
-    bias = constants[int(info["bias"])] if int(info["bias"]) >= 0 else None
     act = tuple(float(constants[int(info[f"{k}_arg"])]) if f"{k}_arg" in info else float(info[k])
                 for k in ("act_min", "act_max"))
-    if str(info["kind"]) == "dense":
+    kind = str(info["kind"])
+    if kind == "add":
+        return add_op(out_shape, dtype, act)
+    weights = constants[int(info["weights"])]
+    bias = constants[int(info["bias"])] if int(info["bias"]) >= 0 else None
+    if kind == "dense":
         return dense_op(weights, bias, out_shape, act)
     in_shape = tuple(int(d) for d in info["in_shape"])
     strides, dilation, padding = ([int(v) for v in info[k]] for k in ("strides", "dilation", "padding"))
-    return conv2d_op(weights, bias, in_shape, out_shape, strides, padding, dilation, act)
+    conv = conv2d_op if kind == "conv2d" else depthwise_conv2d_op
+    return conv(weights, bias, in_shape, out_shape, strides, padding, dilation, act)
 
 
 def dense_op(weights: np.ndarray, bias: np.ndarray | None, out_shape: tuple[int, ...],
@@ -163,19 +202,46 @@ def dense_op(weights: np.ndarray, bias: np.ndarray | None, out_shape: tuple[int,
                    {"weights": _blocked(weights.T, dtype), "bias": _padded_bias(bias, units, dtype)})
 
 
+def _conv_fields(weights: np.ndarray, in_shape, out_shape, strides, padding, dilation, act) -> dict:
+    """The fields of mf_conv_params_f; weights OHWI."""
+    oc, kh, kw, _ = weights.shape
+    return {"in_h": in_shape[1], "in_w": in_shape[2], "in_c": in_shape[3], "out_h": out_shape[1],
+            "out_w": out_shape[2], "out_c": oc, "k_h": kh, "k_w": kw,
+            "stride_h": strides[0], "stride_w": strides[1], "dilation_h": dilation[0],
+            "dilation_w": dilation[1], "pad_top": padding[0], "pad_left": padding[1],
+            "act_min": act[0], "act_max": act[1]}
+
+
 def conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: tuple[int, ...], out_shape: tuple[int, ...],
               strides, padding, dilation, act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
     """NHWC conv2d with OHWI weights; padding (top, left[, bottom, right])."""
     dtype = str(weights.dtype)
-    oc, kh, kw, ic = weights.shape
-    fields = {"in_h": in_shape[1], "in_w": in_shape[2], "in_c": ic, "out_h": out_shape[1],
-              "out_w": out_shape[2], "out_c": oc, "k_h": kh, "k_w": kw,
-              "stride_h": strides[0], "stride_w": strides[1], "dilation_h": dilation[0],
-              "dilation_w": dilation[1], "pad_top": padding[0], "pad_left": padding[1],
-              "act_min": act[0], "act_max": act[1]}
-    return BoundOp(f"mf_conv2d_{DTYPES[dtype]}", "mf_conv_params_f", fields,
+    oc, ic = weights.shape[0], weights.shape[3]
+    return BoundOp(f"mf_conv2d_{DTYPES[dtype]}", "mf_conv_params_f",
+                   _conv_fields(weights, in_shape, out_shape, strides, padding, dilation, act),
                    {"weights": _blocked(weights.reshape(oc, -1), dtype), "bias": _padded_bias(bias, oc, dtype)},
                    scratch=conv_scratch_size(ic, dtype))
+
+
+def depthwise_conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: tuple[int, ...],
+                        out_shape: tuple[int, ...], strides, padding, dilation,
+                        act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
+    """NHWC depthwise conv2d (depth multiplier 1) with OHWI weights (channels, k_h, k_w, 1),
+    stored [k_h][k_w][channels padded to whole blocks]: each tap's channels contiguous. No
+    scratch: the kernels skip the taps outside the input."""
+    dtype = str(weights.dtype)
+    channels = weights.shape[0]
+    taps = weights[..., 0].reshape(channels, -1)  # channels x (k_h * k_w)
+    return BoundOp(f"mf_depthwise_conv2d_{DTYPES[dtype]}", "mf_conv_params_f",
+                   _conv_fields(weights, in_shape, out_shape, strides, padding, dilation, act),
+                   {"weights": np.ascontiguousarray(_padded_rows(taps, dtype).T),
+                    "bias": _padded_bias(bias, channels, dtype)})
+
+
+def add_op(out_shape: tuple[int, ...], dtype: str, act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
+    """out = act(a + b), elementwise over one shape."""
+    return BoundOp(f"mf_add_{DTYPES[dtype]}", "mf_add_params_f",
+                   {"size": int(np.prod(out_shape)), "act_min": act[0], "act_max": act[1]}, {}, inputs=2)
 
 
 def _c_float(v: float) -> str:

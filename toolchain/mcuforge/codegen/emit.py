@@ -131,7 +131,7 @@ extern const char *const mf_model_layer_names[MF_MODEL_LAYERS];
 
 def _params(s: Step, plan: MemoryPlan) -> str:
     """The const parameter struct of a bound kernel's call."""
-    arrays = {k: f"mf_w{t.id}" for k, t in zip(s.bound.arrays, s.args[1:-1])}
+    arrays = {k: f"mf_w{t.id}" for k, t in zip(s.bound.arrays, s.args[s.bound.inputs:-1])}
     scratch = f"mf_arena + {plan.offset(f'ws{s.index}')}" if s.bound.scratch else None
     return c_params(s.bound, f"mf_params{s.index}", arrays, scratch)
 
@@ -217,8 +217,8 @@ def _model_c(graph: Graph, kernels: KernelSource, plan: MemoryPlan) -> str:
             lines.append(f"    mf_t{t.id}.data = {source};")
     for s in graph.steps:
         if s.bound:
-            lines.append(f"    MF_CALL({s.index}, {s.kernel}(&mf_params{s.index}, mf_t{s.args[0].id}.data, "
-                         f"mf_t{s.args[-1].id}.data));")
+            data = ", ".join(f"mf_t{a.id}.data" for a in [*s.args[:s.bound.inputs], s.args[-1]])
+            lines.append(f"    MF_CALL({s.index}, {s.kernel}(&mf_params{s.index}, {data}));")
             continue
         symbol = KernelSource.symbol(s.kernel)
         ws = kernels.workspace.get(symbol, 0)

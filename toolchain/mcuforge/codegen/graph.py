@@ -44,7 +44,7 @@ class Step:
     index: int
     kernel: str  # global symbol of the fused PrimFunc, or the bound mcuforge kernel
     args: list[Tensor]  # inputs then the output (TVM's destination-passing style)
-    bound: BoundOp | None = None  # a bound kernel: args are input, weights, bias, output
+    bound: BoundOp | None = None  # a bound kernel: args are its inputs, weights, bias, output
 
 
 @dataclass
@@ -97,15 +97,16 @@ def read_graph(mod) -> Graph:
         raise UnsupportedOp(f"unsupported argument in the lowered graph: {type(expr).__name__} {expr}")
 
     def bound_step(index: int, func, call, var) -> Step:
-        """A call of a bound kernel: its one non-constant argument is the input; the constants
-        are stored as the kernel wants them (new tensors), not as imported."""
-        activation = next(a for a in call.args if not isinstance(a, CONSTANTS))
+        """A call of a bound kernel: its non-constant arguments are the inputs (one, two for an
+        add); the constants are stored as the kernel wants them (new tensors), not as imported."""
+        activations = [value_of(a) for a in call.args if not isinstance(a, CONSTANTS)]
         shape, dtype = _tensor_sinfo(var.ty, "the result of a bound kernel")
-        op = read_bound(func, [_data(a) if isinstance(a, CONSTANTS) else None for a in call.args], shape)
+        op = read_bound(func, [_data(a) if isinstance(a, CONSTANTS) else None for a in call.args], shape, dtype)
+        assert len(activations) == op.inputs, f"{op.kernel}: {len(activations)} inputs"
         arrays = [new("const", tuple(a.shape), str(a.dtype), a) for a in op.arrays.values()]
         out = new("buffer", shape, dtype)
         env[var] = out
-        return Step(index, op.kernel, [value_of(activation), *arrays, out], op)
+        return Step(index, op.kernel, [*activations, *arrays, out], op)
 
     steps: list[Step] = []
     for block in main.body.blocks:

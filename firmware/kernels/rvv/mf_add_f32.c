@@ -1,0 +1,3 @@
+/* RVV f32 add: the loop in mf_add_float_rvv.h. */
+#define MF_FLOAT_F16 0
+#include "mf_add_float_rvv.h"

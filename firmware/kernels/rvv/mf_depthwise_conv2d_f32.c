@@ -1,0 +1,3 @@
+/* RVV f32 depthwise conv2d: the nest in mf_depthwise_conv2d_float_rvv.h. */
+#define MF_FLOAT_F16 0
+#include "mf_depthwise_conv2d_float_rvv.h"
