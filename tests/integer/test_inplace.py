@@ -29,6 +29,9 @@ IN_PLACE = [
     "depthwise 3x3 multiplier 2 stride 2 same relu",
     "avg pool 3x3 stride 2 same",
     "max pool 2x2 valid relu",
+    "avg pool 3x3 37 channels (vector tails) stride 1 same relu6",  # blocks of channels, then the tail
+    "max pool 3x3 37 channels (vector tails) stride 1 same relu6",
+    "max pool 3x2 19 channels stride 2 same",
 ]
 
 

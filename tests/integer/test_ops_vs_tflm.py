@@ -110,6 +110,19 @@ CASES = {
     "avg pool 2x4 valid": lambda: _pool(1, 6, 9, 5, (2, 4), (2, 3), VALID),
     "max pool 3x3 stride 2 same": lambda: _pool(17, 7, 9, 3, (3, 3), (2, 2), SAME),
     "max pool 2x2 valid relu": lambda: _pool(17, 8, 6, 4, (2, 2), (2, 2), VALID, RELU),
+    "avg pool 3x3 37 channels (vector tails) stride 1 same relu6": lambda: _pool(1, 6, 5, 37, (3, 3), (1, 1), SAME, RELU6),
+    "max pool 3x3 37 channels (vector tails) stride 1 same relu6": lambda: _pool(17, 6, 5, 37, (3, 3), (1, 1), SAME, RELU6),
+    "avg pool 2x3 19 channels stride 2 same relu": lambda: _pool(1, 7, 8, 19, (2, 3), (2, 2), SAME, RELU),
+    "max pool 3x2 19 channels stride 2 same": lambda: _pool(17, 8, 7, 19, (3, 2), (2, 2), SAME),
+    "avg pool 2x2 9 channels stride 2 same, one-tap corner": lambda: _pool(1, 5, 5, 9, (2, 2), (2, 2), SAME),
+    # global pooling; TFLite Micro's interpreter here gets an arena of 10x the model file,
+    # about 4 KB for the tensors: the 64 channels of the MLPerf models are in MODEL_POOLS
+    "avg pool global 25x5 of 24 channels (the KWS window)": lambda: _pool(1, 25, 5, 24, (25, 5), (1, 1), VALID),
+    "avg pool global 8x8 of 48 channels (the ResNet-8 window)": lambda: _pool(1, 8, 8, 48, (8, 8), (1, 1), VALID),
+    "avg pool global 16x16 of 12 channels (int16 sums)": lambda: _pool(1, 16, 16, 12, (16, 16), (1, 1), VALID),
+    "avg pool global 20x20 of 9 channels (int32 chunks)": lambda: _pool(1, 20, 20, 9, (20, 20), (1, 1), VALID),
+    "avg pool 1x300 of 5 channels (a row past 256 taps)": lambda: _pool(1, 1, 300, 5, (1, 300), (1, 1), VALID),
+    "max pool global 17x16 of 11 channels": lambda: _pool(17, 17, 16, 11, (17, 16), (1, 1), VALID),
     "add 37 elements (vector tails) relu": lambda: _add_self(37, RELU),
     "softmax 23 wide": lambda: _softmax(23, 0.1, 1.0),
     "softmax large scale beta 0.5": lambda: _softmax(10, 0.5, 0.5),
@@ -128,3 +141,38 @@ def test_op_matches_tflite_micro(case, target, tmp_path):
     compiled = compile_int8(graph, "op", target, tmp_path / "out")
     run = run_int8(compiled, inputs, tmp_path / "work")
     assert np.array_equal(run.outputs.reshape(want.shape), want), f"{case}: the C kernel differs from TFLite Micro"
+
+
+# The MLPerf models' global average pooling (their whole models run against TFLite Micro in
+# test_mlperf_int8), checked here against the integer host reference.
+MODEL_POOLS = {
+    "avg pool global 25x5 of 64 channels (KWS)": lambda: _pool(1, 25, 5, 64, (25, 5), (1, 1), VALID),
+    "avg pool global 8x8 of 64 channels (ResNet-8)": lambda: _pool(1, 8, 8, 64, (8, 8), (1, 1), VALID),
+}
+POOL_EXTREMES = {**{case: CASES[case] for case in [
+    "avg pool global 16x16 of 12 channels (int16 sums)",
+    "avg pool global 20x20 of 9 channels (int32 chunks)",
+    "avg pool 3x3 37 channels (vector tails) stride 1 same relu6",
+    "avg pool 2x2 9 channels stride 2 same, one-tap corner",
+    "max pool global 17x16 of 11 channels",
+    "max pool 3x3 37 channels (vector tails) stride 1 same relu6",
+]}, **MODEL_POOLS}
+
+
+@pytest.mark.parametrize("case", list(POOL_EXTREMES))
+def test_pool_extreme_inputs(case, target, tmp_path):
+    """The sums' bounds: every input -128 (a 16x16 window sums to -32768), every input 127, and
+    random -128 / 127; against the integer host reference, and TFLite Micro where its arena
+    holds the tensors."""
+    path = tmp_path / "op.tflite"
+    path.write_bytes(POOL_EXTREMES[case]())
+    graph = read_int8_tflite(path)
+    shape = (1, *graph.input.shape)
+    inputs = np.concatenate([np.full(shape, -128, np.int8), np.full(shape, 127, np.int8),
+                             RNG.choice(np.array([-128, 127], np.int8), shape)])
+    compiled = compile_int8(graph, "op", target, tmp_path / "out")
+    run = run_int8(compiled, inputs, tmp_path / "work")
+    assert run.mismatches == 0, f"{case}: the C kernel differs from the host reference"
+    if case in CASES:
+        want = tflm_outputs(path, inputs)
+        assert np.array_equal(run.outputs.reshape(want.shape), want), f"{case}: the C kernel differs from TFLite Micro"

@@ -15,6 +15,14 @@
 #error "rv32 kernels need a RISC-V core with the M extension (-march=rv32im...)"
 #endif
 
+/* One signed byte (LB). Clang sign-extends some int8 loads in unrolled loops as LBU, SLLI, SRAI:
+ * three instructions where one does. */
+static inline int32_t mf_rv32_lb(const int8_t *p) {
+    int32_t v;
+    __asm__("lb %0, %1" : "=r"(v) : "m"(*p));
+    return v;
+}
+
 /* One channel's requantization, its rounding constants computed once for all its outputs. */
 typedef struct {
     int32_t multiplier, shift, right, half;

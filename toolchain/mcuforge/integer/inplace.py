@@ -1,7 +1,7 @@
 """In-place layers: where an int8 kernel may write its output over its own input.
 
 Every variant of the window kernels (conv2d, depthwise conv2d, average and max pooling: the
-nests in firmware/kernels/mf_conv_s8_common.h, mf_dwconv_s8_common.h and ref/mf_*_pool2d_s8.c)
+nests in firmware/kernels/mf_conv_s8_common.h, mf_dwconv_s8_common.h and mf_pool_s8_common.h)
 walks the output pixels in row-major order and has read the whole window of a pixel before the
 pixel's own output bytes are complete; the SIMD conv2d nests work on pairs of pixels and read
 both windows again for each block of output channels (a 1x1 convolution reads the input pixels

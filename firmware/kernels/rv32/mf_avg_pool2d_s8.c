@@ -1,0 +1,18 @@
+/* Scalar RISC-V int8 average pooling: four channels a pass, each tap's four bytes loaded once
+ * into four int32 sums (four LB and four ADD a tap, one pointer step), the rounded division
+ * by DIV. Channel tails one at a time. */
+#include "mf_rv32.h"
+#include "mf_pool_s8_common.h"
+
+static inline void block4(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_window w, int8_t *y) {
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, count = w.rows * w.cols;
+    for (const int8_t *row = x, *end = x + w.rows * w.row_step; row != end; row += w.row_step)
+        for (const int8_t *t = row, *row_end = row + w.cols * p->channels; t != row_end; t += p->channels)
+            s0 += mf_rv32_lb(t), s1 += mf_rv32_lb(t + 1), s2 += mf_rv32_lb(t + 2), s3 += mf_rv32_lb(t + 3);
+    y[0] = (int8_t)mf_clamp(mf_pool_average(s0, count), p->act_min, p->act_max);
+    y[1] = (int8_t)mf_clamp(mf_pool_average(s1, count), p->act_min, p->act_max);
+    y[2] = (int8_t)mf_clamp(mf_pool_average(s2, count), p->act_min, p->act_max);
+    y[3] = (int8_t)mf_clamp(mf_pool_average(s3, count), p->act_min, p->act_max);
+}
+
+MF_POOL_S8_BLOCK_KERNEL(mf_avg_pool2d_s8, 4, block4, mf_avg_pool_channel)
