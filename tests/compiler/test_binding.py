@@ -77,6 +77,25 @@ def test_depthwise_convolutions_call_mcuforge_kernels(name, depthwise, tmp_path)
     assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "t", kernels="tvm").graph.steps)
 
 
+@pytest.mark.parametrize("target,precision", [("qemu-cortex-m55", "fp16"), ("qemu-rv32-zve32f-zvfh", "fp32")])
+def test_conv1d_runs_on_the_conv2d_kernels(target, precision, tmp_path):
+    """The 1-D CNN's three conv1d (+ bias + relu) bind to the conv2d kernel as maps one pixel
+    high, its max pool stays TVM's (NHWC), and the model still matches PyTorch."""
+    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+
+    model = imported("models/cnn1d.py:make")
+    compiled = compile_model(model, load_target(target), precision, tmp_path / "out")
+    dtype = {"fp16": "f16", "fp32": "f32"}[precision]
+    convs = [s.bound for s in compiled.graph.steps if s.kernel == f"mf_conv2d_{dtype}"]
+    assert [(b.fields["in_h"], b.fields["k_h"], b.fields["act_min"]) for b in convs] == [(1, 1, 0.0)] * 3
+    assert [b.fields["stride_w"] for b in convs] == [2, 2, 1]
+    assert not any("transpose" in s.kernel for s in compiled.graph.steps[1:-3])  # NHWC throughout
+    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE[precision]
+    assert not any(s.bound for s in compile_model(model, load_target(target), precision, tmp_path / "t",
+                                                  kernels="tvm").graph.steps)
+
+
 def test_fp16_with_fp32_accumulation_keeps_tvm_code(tmp_path):
     """Cortex-M4 only converts fp16: its pipeline accumulates in fp32, which the bound fp16
     kernels do not; fp32 there binds the portable reference kernels."""
