@@ -85,17 +85,23 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
         STORE(p, y, c0, n, acc_);                                                                \
     }
 
-#define MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, BLOCK_FN)                                     \
+#define MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, BLOCK_FN, PIXEL_FN)                           \
     for (int oy = 0; oy < (p)->out_h; oy++)                                                      \
         for (int ox = 0; ox < (p)->out_w; ox++) {                                                \
             const mf_dw_taps taps_ = mf_dw_taps_of(p, oy, ox);                                   \
             int8_t *y_ = (out) + (oy * (p)->out_w + ox) * (p)->out_c;                            \
-            int c0_ = 0;                                                                         \
+            int c0_ = PIXEL_FN(p, in, y_, &taps_);                                               \
             for (; c0_ + (BLOCK) <= (p)->out_c; c0_ += (BLOCK))                                  \
                 BLOCK_FN(p, in, y_, &taps_, c0_, BLOCK);                                         \
             if (c0_ < (p)->out_c)                                                                \
                 BLOCK_FN(p, in, y_, &taps_, c0_, (p)->out_c - c0_);                              \
         }
+
+/* No whole-pixel path: every channel block goes through the block function. */
+static inline int mf_dw_no_pixel(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y, const mf_dw_taps *t) {
+    (void)p, (void)in, (void)y, (void)t;
+    return 0;
+}
 
 /* A variant's whole mf_depthwise_conv2d_s8 from its block hooks (MF_DW_S8_BLOCK's INIT, ROW,
  * PAD, STORE on accumulators acc_t of BLOCK channels): the block function, specialized for whole
@@ -103,6 +109,11 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
  * always_inline where the variant's registers must go to the block); the channel-block nest for
  * depth multiplier 1 with host-folded offsets, the scalar path for the rest. */
 #define MF_DW_S8_KERNEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE)                          \
+    MF_DW_S8_KERNEL_WITH_PIXEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE, mf_dw_no_pixel)
+
+/* The same with PIXEL(p, in, y, taps) -> c: a path of the variant's own that computes the first
+ * c channels of an output pixel (0 where it does not take the pixel); the blocks do the rest. */
+#define MF_DW_S8_KERNEL_WITH_PIXEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE, PIXEL)        \
     QUALIFIERS void mf_dw_block_(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,       \
                                  const mf_dw_taps *taps, int c0, int n) {                         \
         if (n == (BLOCK)) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, INIT, ROW, PAD, STORE) \
@@ -112,7 +123,7 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
     mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) { \
         const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias it */  \
         if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out); \
-        MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, mf_dw_block_)                                 \
+        MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, mf_dw_block_, PIXEL)                          \
         return MF_OK;                                                                            \
     }
 

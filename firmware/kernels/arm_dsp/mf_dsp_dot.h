@@ -60,4 +60,26 @@ static inline int32_t mf_dsp_requantize(int32_t x, int32_t multiplier, int32_t s
     return (high + (int32_t)((1u << right) >> 1) + ((high & shift) >> 31)) >> right;
 }
 
+/* Four int8 values (the low bytes of v0..v3, each already saturated to int8) clamped bytewise
+ * to [lo, hi] with SSUB8 + SEL (lo4, hi4: the bounds in every byte), as one word. */
+static inline int32_t mf_dsp_pack_clamp4(int32_t v0, int32_t v1, int32_t v2, int32_t v3, int32_t lo4, int32_t hi4) {
+    uint32_t w = ((uint32_t)v0 & 0xFFu) | (((uint32_t)v1 & 0xFFu) << 8) | (((uint32_t)v2 & 0xFFu) << 16) |
+                 ((uint32_t)v3 << 24);
+    int32_t r, t;
+    /* GE per byte where w >= lo: keep w, else lo; then where hi >= r: keep r, else hi */
+    __asm__("ssub8 %[t], %[w], %[lo]\n\t"
+            "sel %[r], %[w], %[lo]\n\t"
+            "ssub8 %[t], %[hi], %[r]\n\t"
+            "sel %[r], %[r], %[hi]"
+            : [r] "=&r"(r), [t] "=&r"(t)
+            : [w] "r"(w), [lo] "r"(lo4), [hi] "r"(hi4)
+            : "cc");
+    return r;
+}
+
+/* An int8 bound in every byte of a word. */
+static inline int32_t mf_dsp_bytes4(int32_t v) {
+    return (int32_t)(((uint32_t)v & 0xFFu) * 0x01010101u);
+}
+
 #endif
