@@ -97,6 +97,37 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
                 BLOCK_FN(p, in, y_, &taps_, c0_, (p)->out_c - c0_);                              \
         }
 
+/* For a variant's whole-pixel path (MF_DW_S8_KERNEL_WITH_PIXEL): the offset from `in` of each
+ * tap of the pixel's window (row by row; the weights of tap k are k * out_c bytes into the
+ * filter), for a layer of at most MF_DW_MAX_TAPS taps and MF_DW_MAX_CHANNELS channels. A tap in
+ * the padding points at `zero_points`, a row of the input's zero point (filled here): its
+ * product with the weights cancels the tap's share of the filter sum, as PAD does. The taps, or
+ * 0 where the layer is too large for the tables. */
+#define MF_DW_MAX_TAPS 32
+#define MF_DW_MAX_CHANNELS 256
+
+static inline int32_t mf_dw_tap_offsets(const mf_conv_params_s8 *p, const int8_t *in, const mf_dw_taps *t,
+                                        int32_t offsets[MF_DW_MAX_TAPS], int8_t zero_points[MF_DW_MAX_CHANNELS]) {
+    const int32_t c = p->out_c, taps = p->k_h * p->k_w;
+    if (taps > MF_DW_MAX_TAPS || c > MF_DW_MAX_CHANNELS) return 0;
+    const mf_window *win = &t->win;
+    const int32_t row = p->dilation_h * p->in_w * c, col = p->dilation_w * c;
+    const int32_t first = (win->iy0 * p->in_w + win->ix0) * c, pad = (int32_t)(zero_points - in);
+    int32_t *o = offsets;
+    if (t->rows * t->cols == taps) { /* inside the input: the usual pixel, in adds */
+        for (int32_t ky = 0, r = first; ky < p->k_h; ky++, r += row)
+            for (int32_t kx = 0, at = r; kx < p->k_w; kx++, at += col) *o++ = at;
+        return taps;
+    }
+    __builtin_memset(zero_points, (int8_t)-p->input_offset, (unsigned)c);
+    for (int ky = 0; ky < p->k_h; ky++)
+        for (int kx = 0; kx < p->k_w; kx++) {
+            int inside = ky >= win->ky0 && ky < win->ky1 && kx >= win->kx0 && kx < win->kx1;
+            *o++ = inside ? first + ky * row + kx * col : pad;
+        }
+    return taps;
+}
+
 /* No whole-pixel path: every channel block goes through the block function. */
 static inline int mf_dw_no_pixel(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y, const mf_dw_taps *t) {
     (void)p, (void)in, (void)y, (void)t;

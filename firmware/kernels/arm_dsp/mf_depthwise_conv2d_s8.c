@@ -4,7 +4,7 @@
  * assembly loop over the window's taps (`pixel`); four channels requantized, packed and clamped
  * bytewise, one word stored. The input offset enters through the filter sums
  * (mf_dwconv_s8_common.h). Other layouts take the scalar path.
- * KWS's 3x3 depthwise over 25x5x64 on qemu-cortex-m4: 1,006,184 -> 622,976 instructions. */
+ * KWS's 3x3 depthwise over 25x5x64 on qemu-cortex-m4: 1,006,184 -> 602,366 instructions. */
 #include "mf_dsp_dot.h"
 #include "mf_dwconv_s8_common.h"
 
@@ -21,7 +21,7 @@ static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
 }
 
 /* A row of taps (taps >= 1), in C: the path of the tail block and of the layers `pixel` does not
- * take (more than MAX_TAPS taps or MAX_CHANNELS channels). */
+ * take (more than MF_DW_MAX_TAPS taps or MF_DW_MAX_CHANNELS channels). */
 static inline acc_t row(acc_t a, const int8_t *x, const int8_t *w, int taps, int32_t x_step, int32_t w_step, int n) {
     for (; taps > 0; taps--, x += x_step, w += w_step)
         for (int i = 0; i < n; i++) a.c[i] += x[i] * w[i];
@@ -61,30 +61,16 @@ static inline __attribute__((always_inline)) void store(const mf_conv_params_s8 
     __builtin_memcpy(y + c0, &word, 4);
 }
 
-/* Any pixel of a window of up to MAX_TAPS taps over up to MAX_CHANNELS channels: every whole
- * block of four channels in one assembly loop over all the taps of the window, the input offset
- * of each tap read from a table (the same for every block), the weights one row of out_c bytes
- * apart. A tap in the padding points at a row of zero points (the input's zero point times the
- * weight cancels its share of the filter sum, as PAD does). 13 instructions a tap, no
- * bookkeeping per row (which the generic nest kept on the stack). */
-#define MAX_TAPS 32
-#define MAX_CHANNELS 256
-
+/* Any pixel (mf_dw_tap_offsets: up to MF_DW_MAX_TAPS taps, MF_DW_MAX_CHANNELS channels): every
+ * whole block of four channels in one assembly loop over all the taps of the window, the input
+ * offset of each tap read from the table (the same for every block), the weights one row of
+ * out_c bytes apart. 13 instructions a tap, no bookkeeping per row (which the generic nest kept
+ * on the stack). */
 static __attribute__((noinline)) int pixel(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y, const mf_dw_taps *t) {
-    const int32_t c = p->out_c, taps = p->k_h * p->k_w;
-    if (!MF_DSP_ASM_LOOPS || taps > MAX_TAPS || c > MAX_CHANNELS) return 0;
-    int32_t offsets[MAX_TAPS];
-    int8_t zero_points[MAX_CHANNELS];
-    const mf_window *win = &t->win;
-    int padded = t->rows * t->cols != taps;
-    if (padded)
-        for (int i = 0; i < c; i++) zero_points[i] = (int8_t)-p->input_offset;
-    for (int ky = 0, k = 0; ky < p->k_h; ky++)
-        for (int kx = 0; kx < p->k_w; kx++, k++) {
-            int inside = ky >= win->ky0 && ky < win->ky1 && kx >= win->kx0 && kx < win->kx1;
-            int iy = win->iy0 + ky * p->dilation_h, ix = win->ix0 + kx * p->dilation_w;
-            offsets[k] = inside ? (iy * p->in_w + ix) * c : (int32_t)(zero_points - in);
-        }
+    int32_t offsets[MF_DW_MAX_TAPS];
+    int8_t zero_points[MF_DW_MAX_CHANNELS];
+    const int32_t c = p->out_c, taps = MF_DSP_ASM_LOOPS ? mf_dw_tap_offsets(p, in, t, offsets, zero_points) : 0;
+    if (!taps) return 0;
     const int8_t *x = in;
     int c0 = 0;
     for (; c0 + BLOCK <= c; c0 += BLOCK, x += BLOCK) {
