@@ -79,6 +79,10 @@ mf_status mf_conv2d_f32(const mf_conv_params_f *p, const float *in, float *out);
 mf_status mf_dense_f32(const mf_dense_params_f *p, const float *in, float *out);
 /* Depthwise: in_c == out_c, depth multiplier 1; no scratch (taps outside the input are skipped). */
 mf_status mf_depthwise_conv2d_f32(const mf_conv_params_f *p, const float *in, float *out);
+/* Pooling: the window fields of mf_conv_params_f (in_c = out_c channels; no weights, no
+ * activation); an average divides by k_h * k_w (the compiler binds it without padding only). */
+mf_status mf_max_pool2d_f32(const mf_conv_params_f *p, const float *in, float *out);
+mf_status mf_avg_pool2d_f32(const mf_conv_params_f *p, const float *in, float *out);
 /* out = act(a + b), elementwise (a residual add). */
 mf_status mf_add_f32(const mf_add_params_f *p, const float *a, const float *b, float *out);
 
@@ -86,6 +90,8 @@ mf_status mf_add_f32(const mf_add_params_f *p, const float *a, const float *b, f
 mf_status mf_conv2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
 mf_status mf_dense_f16(const mf_dense_params_f *p, const mf_f16 *in, mf_f16 *out);
 mf_status mf_depthwise_conv2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
+mf_status mf_max_pool2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
+mf_status mf_avg_pool2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
 mf_status mf_add_f16(const mf_add_params_f *p, const mf_f16 *a, const mf_f16 *b, mf_f16 *out);
 #endif
 

@@ -96,6 +96,21 @@ def test_conv1d_runs_on_the_conv2d_kernels(target, precision, tmp_path):
                                                   kernels="tvm").graph.steps)
 
 
+def test_average_pooling_calls_mcuforge_kernel(tmp_path):
+    """The MLPerf KWS model's 25x5 average pool binds (its depthwise convs too), matches
+    TFLite's float model; --kernels tvm binds none."""
+    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+
+    model, target = imported("mlperf:kws_ref_model_float32.tflite"), load_target("qemu-cortex-m55")
+    compiled = compile_model(model, target, "fp16", tmp_path / "out")
+    pools = [s.bound for s in compiled.graph.steps if s.kernel == "mf_avg_pool2d_f16"]
+    assert [(p.fields["k_h"], p.fields["k_w"], p.fields["in_c"]) for p in pools] == [(25, 5, 64)]
+    assert [s.kernel for s in compiled.graph.steps].count("mf_depthwise_conv2d_f16") == 4
+    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE["fp16"]
+    assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "t", kernels="tvm").graph.steps)
+
+
 def test_fp16_with_fp32_accumulation_keeps_tvm_code(tmp_path):
     """Cortex-M4 only converts fp16: its pipeline accumulates in fp32, which the bound fp16
     kernels do not; fp32 there binds the portable reference kernels."""
@@ -121,7 +136,7 @@ def test_cli_records_the_kernels_choice(tmp_path):
 @pytest.mark.parametrize("variant", ["arm_mve", "ref"])
 def test_arm_float_kernels_compile_with_gcc(variant, tmp_path):
     """PlatformIO builds with arm-none-eabi-gcc: no clang-only builtins or intrinsics."""
-    kinds = ("mf_conv2d_f*.c", "mf_depthwise_conv2d_f*.c", "mf_dense_f*.c", "mf_add_f*.c")
+    kinds = ("mf_conv2d_f*.c", "mf_depthwise_conv2d_f*.c", "mf_dense_f*.c", "mf_add_f*.c", "mf_*_pool2d_f*.c")
     for src in sorted(src for kind in kinds for src in (KERNELS_DIR / variant).glob(kind)):
         proc = subprocess.run([tool("arm-none-eabi-gcc"), "-mthumb", "-mcpu=cortex-m55", "-mfloat-abi=hard", "-O2",
                                "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS_DIR}", "-c", str(src),

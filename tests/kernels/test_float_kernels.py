@@ -1,4 +1,4 @@
-"""Float conv2d / depthwise conv2d / dense / add kernels: every variant against the portable
+"""Float conv2d / depthwise conv2d / dense / add / max and average pooling kernels: every variant against the portable
 reference kernel built for the same target (bit for bit: both add the same products, fused, in
 the same order) and both against a float64 NumPy reference (within a bound), on odd sizes,
 channel tails, strides, padding, dilation and fused activations. Parameters and weight layouts come from the same
@@ -11,7 +11,7 @@ import pytest
 
 from mcuforge.build import build_program
 from mcuforge.build.kernels import kernel_source
-from mcuforge.codegen.bound import add_op, c_params, conv2d_op, dense_op, depthwise_conv2d_op
+from mcuforge.codegen.bound import add_op, c_params, conv2d_op, dense_op, depthwise_conv2d_op, pool2d_op
 from mcuforge.paths import KERNELS_DIR
 from mcuforge.sim import run_program
 from mcuforge.target import all_targets, load_target
@@ -36,6 +36,14 @@ DEPTHWISES = [
     ((9, 10, 40), (5, 3), (1, 2), (2, 0, 2, 1), (2, 1), (-0.5, 0.5)),       # dilation, asymmetric padding, clip
     ((1, 17, 9), (1, 5), (1, 1), (0, 2, 0, 2), (1, 1), None),               # one row (conv1d-like)
     ((4, 4, 8), (4, 4), (1, 1), (0, 0, 0, 0), (1, 1), None),                # window = whole input
+]
+# pooling: kind, (in h, w, c), (kh, kw), strides, padding (max only), dilation
+POOLS = [
+    ("max_pool2d", (6, 9, 5), (2, 2), (2, 2), (0, 0, 0, 0), (1, 1)),     # channel tail, odd width
+    ("max_pool2d", (7, 7, 21), (3, 3), (2, 2), (1, 1, 1, 1), (1, 1)),    # padding, 2 blocks + tail
+    ("max_pool2d", (1, 64, 16), (1, 2), (1, 2), (0, 0, 0, 0), (1, 1)),   # one row (1-D pooling)
+    ("avg_pool2d", (25, 5, 64), (25, 5), (1, 1), (0, 0, 0, 0), (1, 1)),  # global (the MLPerf KWS head)
+    ("avg_pool2d", (8, 10, 19), (3, 2), (2, 3), (0, 0, 0, 0), (2, 1)),   # strides, dilation, tail
 ]
 ADDS = [((7, 5, 3), None), ((3, 4, 33), (0.0, np.inf)), ((2, 17), (-1.0, 0.75))]  # shape, activation
 
@@ -80,6 +88,17 @@ def _cases(dtype: str, seed: int = 5):
         op = depthwise_conv2d_op(w, b, (1, h, wd, c), (1, *want.shape), strides, pad, dilation,
                                  act or (-np.inf, np.inf))
         cases.append((op, x, want))
+    for kind, (h, wd, c), (kh, kw), strides, pad, dilation in POOLS:
+        x = rng.uniform(-1, 1, (h, wd, c)).astype(dtype)
+        xp = np.full((h + pad[0] + pad[2], wd + pad[1] + pad[3], c), -np.inf)
+        xp[pad[0]:pad[0] + h, pad[1]:pad[1] + wd] = x
+        oh = (xp.shape[0] - dilation[0] * (kh - 1) - 1) // strides[0] + 1
+        ow = (xp.shape[1] - dilation[1] * (kw - 1) - 1) // strides[1] + 1
+        windows = np.stack([xp[y * strides[0]:y * strides[0] + dilation[0] * (kh - 1) + 1:dilation[0],
+                               z * strides[1]:z * strides[1] + dilation[1] * (kw - 1) + 1:dilation[1]]
+                            for y in range(oh) for z in range(ow)])
+        want = (windows.max(axis=(1, 2)) if kind == "max_pool2d" else windows.mean(axis=(1, 2))).reshape(oh, ow, c)
+        cases.append((pool2d_op(kind, dtype, (kh, kw), (1, h, wd, c), (1, oh, ow, c), strides, pad, dilation), x, want))
     for shape, act in ADDS:
         x = rng.uniform(-1, 1, (2, *shape)).astype(dtype)  # the two inputs
         want = x[0].astype(np.float64) + x[1]

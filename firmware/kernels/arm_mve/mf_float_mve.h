@@ -1,5 +1,5 @@
 /* Helium float element types for the float nests (mf_conv2d_float_mve.h, mf_dense_float_mve.h,
- * mf_depthwise_conv2d_float_mve.h, mf_add_float_mve.h):
+ * mf_depthwise_conv2d_float_mve.h, mf_add_float_mve.h, mf_pool2d_float_mve.h):
  * the including file sets MF_FLOAT_F16 to 1 (fp16, 8 lanes, VFMA.F16) or 0 (fp32, 4 lanes).
  * One weight block (MF_FLOAT_BLOCK_BYTES) is two q registers. */
 #ifndef MF_FLOAT_MVE_H
@@ -23,6 +23,7 @@ typedef float16x8_t mf_vec;
 #define MF_VFMA(acc, a, b) vfmaq_f16(acc, a, b)
 #define MF_VLD_Z(ptr, pred) vld1q_z_f16((const float16_t *)(ptr), pred)
 #define MF_VADD(a, b) vaddq_f16(a, b)
+#define MF_VMUL(a, b) vmulq_f16(a, b)
 #define MF_VDUP(s) vdupq_n_f16((float16_t)(s))
 #define MF_VMAX(a, b) vmaxnmq_f16(a, b)
 #define MF_VMIN(a, b) vminnmq_f16(a, b)
@@ -39,6 +40,7 @@ typedef float32x4_t mf_vec;
 #define MF_VFMA(acc, a, b) vfmaq_f32(acc, a, b)
 #define MF_VLD_Z(ptr, pred) vld1q_z_f32(ptr, pred)
 #define MF_VADD(a, b) vaddq_f32(a, b)
+#define MF_VMUL(a, b) vmulq_f32(a, b)
 #define MF_VDUP(s) vdupq_n_f32(s)
 #define MF_VMAX(a, b) vmaxnmq_f32(a, b)
 #define MF_VMIN(a, b) vminnmq_f32(a, b)

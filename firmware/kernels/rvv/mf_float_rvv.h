@@ -1,5 +1,6 @@
 /* RVV 1.0 float element types for the float nests (mf_conv2d_float_rvv.h,
- * mf_dense_float_rvv.h, mf_depthwise_conv2d_float_rvv.h, mf_add_float_rvv.h): the including file sets MF_FLOAT_F16 to 1 (Zvfh, SEW=16) or 0
+ * mf_dense_float_rvv.h, mf_depthwise_conv2d_float_rvv.h, mf_add_float_rvv.h,
+ * mf_pool2d_float_rvv.h): the including file sets MF_FLOAT_F16 to 1 (Zvfh, SEW=16) or 0
  * (Zve32f, SEW=32). One weight block (MF_FLOAT_BLOCK_BYTES) is one LMUL=2 register group at
  * VLEN 128, so the LMUL-weighted count charges each vector instruction 2. */
 #ifndef MF_FLOAT_RVV_H
@@ -26,6 +27,9 @@ typedef vfloat16m2_t mf_vec;
 #define MF_VFMACC_VF(acc, s, w, vl) __riscv_vfmacc_vf_f16m2(acc, s, w, vl)
 #define MF_VFMACC_VV(acc, a, b, vl) __riscv_vfmacc_vv_f16m2(acc, a, b, vl)
 #define MF_VFADD(a, b, vl) __riscv_vfadd_vv_f16m2(a, b, vl)
+#define MF_VFMAX(a, b, vl) __riscv_vfmax_vv_f16m2(a, b, vl)
+#define MF_VFMUL_VF(a, s, vl) __riscv_vfmul_vf_f16m2(a, s, vl)
+#define MF_VFMV(s, vl) __riscv_vfmv_v_f_f16m2(s, vl)
 #define MF_VFMAX_VF(v, s, vl) __riscv_vfmax_vf_f16m2(v, s, vl)
 #define MF_VFMIN_VF(v, s, vl) __riscv_vfmin_vf_f16m2(v, s, vl)
 #else
@@ -38,6 +42,9 @@ typedef vfloat32m2_t mf_vec;
 #define MF_VFMACC_VF(acc, s, w, vl) __riscv_vfmacc_vf_f32m2(acc, s, w, vl)
 #define MF_VFMACC_VV(acc, a, b, vl) __riscv_vfmacc_vv_f32m2(acc, a, b, vl)
 #define MF_VFADD(a, b, vl) __riscv_vfadd_vv_f32m2(a, b, vl)
+#define MF_VFMAX(a, b, vl) __riscv_vfmax_vv_f32m2(a, b, vl)
+#define MF_VFMUL_VF(a, s, vl) __riscv_vfmul_vf_f32m2(a, s, vl)
+#define MF_VFMV(s, vl) __riscv_vfmv_v_f_f32m2(s, vl)
 #define MF_VFMAX_VF(v, s, vl) __riscv_vfmax_vf_f32m2(v, s, vl)
 #define MF_VFMIN_VF(v, s, vl) __riscv_vfmin_vf_f32m2(v, s, vl)
 #endif

@@ -5,10 +5,11 @@ Rewrites   conv1d (NCW/OIW as imported) -> conv2d over a map one pixel high (con
            graph enters and leaves the NHWC region (relax ConvertLayout; constant weights are
            transposed at compile time), then groups each conv2d, depthwise conv2d (depth
            multiplier 1) and dense with its bias and relu / clip, and each residual add with
-           its relu / clip, into a function with the "Codegen" attribute "mcuforge"
+           its relu / clip, and each average pooling without padding, into a function with the
+           "Codegen" attribute "mcuforge"
            (FuseOpsByPattern), which LegalizeOps, FuseOps and FuseTIR leave alone; read_graph
            turns calls of those into kernel calls with const parameter structs.
-Leaves     everything the patterns do not match (pooling, means, grouped convolutions other
+Leaves     everything the patterns do not match (max pooling, means, grouped convolutions other
            than depthwise with multiplier 1, adds of a constant or with broadcasting, fp16 with
            fp32 accumulation) to TVM's generated code.
 

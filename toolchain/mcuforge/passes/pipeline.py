@@ -12,8 +12,9 @@ fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmu
       accumulate in fp16 (out_dtype="float16") on targets with fp16 arithmetic, in fp32
       ("fp16-acc32") on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT).
 fp32+mcuforge, fp16+mcuforge: the same with mcuforge's hand-written kernels bound where they
-      match (bind_kernels.py, just before legalization: conv2d, depthwise conv2d, dense,
-      residual add, each with its activation); clips become maximum/minimum
+      match (bind_kernels.py, just before legalization: conv2d and conv1d, depthwise conv2d,
+      dense, residual add, each with its activation, and average pooling); clips become
+      maximum/minimum
       (clip_as_min_max.py: elementwise ops that ConvertLayout and ToMixedPrecision handle),
       and for fp16 the batch norms are folded into the convolutions before the conversion to
       fp16, so that conv + bias + activation match.

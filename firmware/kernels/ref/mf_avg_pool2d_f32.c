@@ -1,0 +1,7 @@
+/* Reference f32 avg pooling, portable C. */
+#include "mf_kernels_float.h"
+
+typedef float mf_elem;
+#define MF_POOL mf_avg_pool2d_f32
+#define MF_POOL_MAX 0
+#include "mf_pool2d_float_ref.h"
