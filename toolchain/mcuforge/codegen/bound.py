@@ -5,6 +5,7 @@ inputs, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumu
 TVM's code):
   mcuforge.conv2d     conv2d NHWC/OHWI, groups 1, constant weights (+ constant bias)
                       (+ relu | clip as maximum, minimum)                  -> mf_conv2d_f32 / _f16
+                      (conv1d too: passes/conv1d_as_conv2d.py makes it a conv2d one pixel high)
   mcuforge.depthwise  conv2d NHWC/OHWI, groups == in channels == out channels (depth multiplier
                       1; multipliers > 1 and other grouped convolutions stay TVM's code),
                       constant weights (+ constant bias) (+ relu | clip)   -> mf_depthwise_conv2d_f32 / _f16
@@ -17,7 +18,7 @@ TVM's code):
                       run in fp32 between casts). max_pool2d is not bound although
                       mf_max_pool2d_f32 / _f16 exist (pool2d_op builds them): on the zoo's one max
                       pool (cnn1d: 1x2 window, 16 channels) TVM's NHWC code, its shapes constant,
-                      takes 809 instructions on the M55 in fp16 and the kernel 5,131 (per-pixel
+                      takes 809 instructions on the M55 in fp16 and the kernel 5,386 (per-pixel
                       window bookkeeping); the MLPerf KWS head (25x5 average, 64 channels) drops
                       from 25,473 to 7,384.
 The convolution and dense patterns come first, so a constant bias add joins its convolution.
