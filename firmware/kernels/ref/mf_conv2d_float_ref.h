@@ -1,9 +1,15 @@
 /* The reference conv2d nest (NHWC, blocked weights, see mf_kernels_float.h), written once for
- * both element types: the including file defines mf_elem and MF_CONV2D. Each output pixel
- * accumulates one block of output channels at a time in a local array (registers on cores
- * with enough of them), from the bias, then over the taps inside the input in (ky, kx, ic)
- * order: the order the ISA variants use too. */
+ * every element type: the including file defines mf_elem and MF_CONV2D, and MF_ACC where the
+ * accumulator type differs from mf_elem (float for fp16 with fp32 accumulation). Each output
+ * pixel accumulates one block of output channels at a time in a local array (registers on
+ * cores with enough of them), from the bias, then over the taps inside the input in
+ * (ky, kx, ic) order: the order the ISA variants use too. The activation clamps the
+ * accumulator (bounds rounded to mf_elem first), then it is rounded to mf_elem once. */
 #include "mf_kernels_float.h"
+
+#ifndef MF_ACC
+#define MF_ACC mf_elem
+#endif
 
 #define MF_REF_BLOCK (MF_FLOAT_BLOCK_BYTES / (int)sizeof(mf_elem))
 
@@ -14,7 +20,7 @@ mf_status MF_CONV2D(const mf_conv_params_f *p, const mf_elem *in, mf_elem *out) 
         for (int ox = 0; ox < p->out_w; ox++, out += p->out_c) {
             const mf_elem *w = (const mf_elem *)p->weights, *bias = (const mf_elem *)p->bias;
             for (int oc = 0; oc < p->out_c; oc += MF_REF_BLOCK, w += block_len, bias += MF_REF_BLOCK) {
-                mf_elem acc[MF_REF_BLOCK];
+                MF_ACC acc[MF_REF_BLOCK];
                 for (int j = 0; j < MF_REF_BLOCK; j++) acc[j] = bias[j];
                 const mf_elem *wk = w;
                 for (int ky = 0; ky < p->k_h; ky++) {
@@ -24,14 +30,14 @@ mf_status MF_CONV2D(const mf_conv_params_f *p, const mf_elem *in, mf_elem *out) 
                         if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
                         const mf_elem *x = in + (iy * p->in_w + ix) * p->in_c;
                         for (int ic = 0; ic < p->in_c; ic++) {
-                            for (int j = 0; j < MF_REF_BLOCK; j++) acc[j] += x[ic] * wk[ic * MF_REF_BLOCK + j];
+                            for (int j = 0; j < MF_REF_BLOCK; j++) acc[j] += (MF_ACC)x[ic] * (MF_ACC)wk[ic * MF_REF_BLOCK + j];
                         }
                     }
                 }
                 const int n = p->out_c - oc < MF_REF_BLOCK ? p->out_c - oc : MF_REF_BLOCK;
                 for (int j = 0; j < n; j++) {
-                    const mf_elem v = acc[j] < lo ? lo : acc[j];
-                    out[oc + j] = v > hi ? hi : v;
+                    const MF_ACC v = acc[j] < (MF_ACC)lo ? (MF_ACC)lo : acc[j];
+                    out[oc + j] = (mf_elem)(v > (MF_ACC)hi ? (MF_ACC)hi : v);
                 }
             }
         }

@@ -17,6 +17,7 @@ def run_figures(compiled, run) -> dict:
     return {
         "model": compiled.name, "target": compiled.target.name, "precision": compiled.precision,
         "kernels": getattr(compiled, "kernels", "mcuforge"),  # float path: --kernels; int8: always ours
+        "accumulate": getattr(compiled, "accumulate", "int32"),  # float path: --accumulate
         "inputs": len(run.outputs), "max_abs_error": run.max_abs_error, "max_rel_error": run.max_rel_error,
         "top1_agreement": run.top1_agreement,
         "insns_per_inference": per_inf, "insns_each": insns,
