@@ -9,7 +9,12 @@
  * VLEN 128. Bias is padded the same way. Parameters are
  * computed once on the host (toolchain/mcuforge/codegen/bound.py) and emitted as const
  * structs; kernels only compute. fp32 kernels accumulate in fp32, fp16 kernels in fp16 (the
- * compiler binds them only where the target has fp16 arithmetic).
+ * compiler binds them only where the target has fp16 arithmetic). The _f16_acc32 kernels
+ * (conv2d, dense) take the fp16 kernels' arguments and layout (weights, bias, activations in
+ * fp16) but widen every operand to fp32, multiply and add in fp32 (a product of two fp16 is
+ * exact in fp32, so fused or not gives the same sum), clamp the fp32 sum to the activation's
+ * bounds (rounded to fp16) and round it to fp16 once: bound on targets that only convert fp16
+ * (Cortex-M4/M7) and with --accumulate fp32.
  */
 #ifndef MF_KERNELS_FLOAT_H
 #define MF_KERNELS_FLOAT_H
@@ -74,6 +79,7 @@ static inline int mf_whole_run(const mf_conv_params_f *p, mf_window_f win, int o
  * (mirrored by codegen/bound.py). */
 static inline int32_t mf_conv2d_f32_scratch_size(int32_t in_c) { return in_c * 4; }
 static inline int32_t mf_conv2d_f16_scratch_size(int32_t in_c) { return in_c * 2; }
+static inline int32_t mf_conv2d_f16_acc32_scratch_size(int32_t in_c) { return in_c * 2; }
 
 mf_status mf_conv2d_f32(const mf_conv_params_f *p, const float *in, float *out);
 mf_status mf_dense_f32(const mf_dense_params_f *p, const float *in, float *out);
@@ -93,6 +99,9 @@ mf_status mf_depthwise_conv2d_f16(const mf_conv_params_f *p, const mf_f16 *in, m
 mf_status mf_max_pool2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
 mf_status mf_avg_pool2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
 mf_status mf_add_f16(const mf_add_params_f *p, const mf_f16 *a, const mf_f16 *b, mf_f16 *out);
+/* fp16 storage, fp32 accumulation (see above). */
+mf_status mf_conv2d_f16_acc32(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out);
+mf_status mf_dense_f16_acc32(const mf_dense_params_f *p, const mf_f16 *in, mf_f16 *out);
 #endif
 
 #endif

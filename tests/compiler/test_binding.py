@@ -111,13 +111,46 @@ def test_average_pooling_calls_mcuforge_kernel(tmp_path):
     assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "t", kernels="tvm").graph.steps)
 
 
-def test_fp16_with_fp32_accumulation_keeps_tvm_code(tmp_path):
-    """Cortex-M4 only converts fp16: its pipeline accumulates in fp32, which the bound fp16
-    kernels do not; fp32 there binds the portable reference kernels."""
+DSCNN = "models/dscnn.py:make"
+
+
+@pytest.mark.parametrize("target,accumulate", [("qemu-cortex-m4", None), ("qemu-cortex-m55", "fp32")])
+def test_fp32_accumulation_binds_the_acc32_kernels(target, accumulate, tmp_path):
+    """fp16 with fp32 accumulation (the default on Cortex-M4, which only converts fp16;
+    --accumulate fp32 on the M55): DS-CNN's five convolutions and its dense call the _f16_acc32
+    kernels, its depthwise convolutions stay TVM's code (fp32 accumulation), and the model
+    matches PyTorch within the fp16 tolerance."""
+    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+
+    model = imported(DSCNN)
+    compiled = compile_model(model, load_target(target), "fp16", tmp_path / "out", accumulate=accumulate)
+    bound = [s.kernel for s in compiled.graph.steps if s.bound]
+    assert bound == ["mf_conv2d_f16_acc32"] * 5 + ["mf_dense_f16_acc32"]
+    assert sum("conv2d" in s.kernel for s in compiled.graph.steps if not s.bound) == 4  # the depthwise
+    info = json.loads((compiled.out_dir / "compile.json").read_text())
+    assert info["accumulate"] == "fp32" and info["bound_layers"] == 6
+    assert all(s.bound.fields["act_min"] == 0.0 for s in compiled.graph.steps if s.kernel == "mf_conv2d_f16_acc32")
+    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=False)
+    assert run.max_rel_error <= TOLERANCE["fp16"]
+    tvm = compile_model(model, load_target(target), "fp16", tmp_path / "tvm", kernels="tvm", accumulate=accumulate)
+    assert not any(s.bound for s in tvm.graph.steps)
+
+
+def test_fp32_on_a_target_without_fp16_binds_the_reference_fp32_kernels(tmp_path):
     model, target = imported("models/mlp.py:make"), load_target("qemu-cortex-m4")
-    assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "h").graph.steps)
     fp32 = compile_model(model, target, "fp32", tmp_path / "f")
     assert [s.kernel for s in fp32.graph.steps if s.bound] == ["mf_dense_f32"] * 3
+
+
+@pytest.mark.parametrize("target,precision,accumulate,message", [
+    ("qemu-cortex-m55", "fp16", "fp64", "unknown accumulate 'fp64'"),
+    ("qemu-cortex-m4", "fp16", "fp16", "qemu-cortex-m4 has no fp16 arithmetic"),
+    ("qemu-cortex-m7", "fp16", "fp16", "qemu-cortex-m7 has no fp16 arithmetic"),
+    ("qemu-cortex-m55", "fp32", "fp16", "--accumulate fp16 is for fp16 models"),
+])
+def test_accumulate_choice_errors(target, precision, accumulate, message, tmp_path):
+    with pytest.raises(McuforgeError, match=message):
+        compile_model(imported("models/mlp.py:make"), load_target(target), precision, tmp_path, accumulate=accumulate)
 
 
 def test_unknown_kernels_choice_is_an_error(tmp_path):
@@ -125,12 +158,30 @@ def test_unknown_kernels_choice_is_an_error(tmp_path):
         compile_model(imported("models/mlp.py:make"), load_target("qemu-cortex-m4"), "fp32", tmp_path, kernels="cmsis")
 
 
-def test_cli_records_the_kernels_choice(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "mcuforge.cli", "compile", "models/mlp.py:make", "-t",
-                           "qemu-rv32-zve32f-zvfh", "--kernels", "tvm", "-o", str(tmp_path), "--json"],
+def _cli_compile(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mcuforge.cli", "compile", "models/mlp.py:make", *args, "--json"],
                           capture_output=True, text=True, timeout=120, cwd=KERNELS_DIR.parents[1])
+
+
+def test_cli_records_the_kernels_choice(tmp_path):
+    proc = _cli_compile("-t", "qemu-rv32-zve32f-zvfh", "--kernels", "tvm", "-o", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["kernels"] == "tvm"
+
+
+def test_cli_accumulate_option(tmp_path):
+    """--accumulate fp32 on an fp16 target binds the _acc32 dense and is recorded; the default
+    there is fp16; fp16 on the M4 and unknown values are errors (exit 2 with the message)."""
+    proc = _cli_compile("-t", "qemu-rv32-zve32f-zvfh", "-p", "fp16", "--accumulate", "fp32", "-o", str(tmp_path / "a"))
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["accumulate"] == "fp32" and info["layers"].count("mf_dense_f16_acc32") == 3
+    proc = _cli_compile("-t", "qemu-rv32-zve32f-zvfh", "-p", "fp16", "-o", str(tmp_path / "d"))
+    assert json.loads(proc.stdout)["accumulate"] == "fp16"
+    for target, value, message in [("qemu-cortex-m4", "fp16", "no fp16 arithmetic"),
+                                   ("qemu-cortex-m55", "bf16", "unknown accumulate")]:
+        proc = _cli_compile("-t", target, "-p", "fp16", "--accumulate", value, "-o", str(tmp_path / "e"))
+        assert proc.returncode == 2 and message in proc.stderr
 
 
 @pytest.mark.parametrize("variant", ["arm_mve", "ref"])

@@ -105,20 +105,26 @@ GNU = {"arm": "arm-none-eabi-gcc", "riscv": "riscv64-unknown-elf-gcc"}
 
 
 @pytest.mark.parametrize("name,spec", [("nucleo_l4r5zi", "kws"), ("nucleo_l552ze_q", "kws"),
-                                       ("sipeed-longan-nano", "kws"), ("hifive1-revb", "mlp")])
+                                       ("sipeed-longan-nano", "kws"), ("hifive1-revb", "mlp"),
+                                       ("nucleo_l4r5zi", "kws-float-fp16")])
 def test_project_sources_compile_with_gcc(name, spec, tmp_path):
     """PlatformIO builds with GCC, not clang: every project file compiles with the GNU cross
-    compiler for the board (picolibc's headers), with no implicit declarations."""
+    compiler for the board (picolibc's headers) and the project's build_flags, with no implicit
+    declarations; fp16 on a Cortex-M4 board (fp32-accumulating kernels, TVM's `half`) too."""
     from mcuforge.build.tools import tool
     from mcuforge.deploy.project import project_sources
 
     board = load_board(name)
-    model = str(mlperf("kws_ref_model.tflite")) if spec == "kws" else MLP
-    project = generate_project(model, board, tmp_path / "proj", check_build=False)
+    model = {"kws": str(mlperf("kws_ref_model.tflite")), "mlp": MLP,
+             "kws-float-fp16": str(mlperf("kws_ref_model_float32.tflite"))}[spec]
+    project = generate_project(model, board, tmp_path / "proj", "fp16" if spec.endswith("fp16") else "auto",
+                               check_build=False)
     sources, includes = project_sources(project.path)
-    isa = ["-mthumb", *board.compiler.cflags] if board.arch == "arm" else ["-march=rv32imac_zicsr", "-mabi=ilp32"]
+    ini = (project.path / "platformio.ini").read_text().split("build_flags =\n", 1)[1]
+    flags = [line.strip() for line in ini.splitlines() if line.startswith("    ")]
+    isa = ["-mthumb"] if board.arch == "arm" else ["-march=rv32imac_zicsr", "-mabi=ilp32"]  # RISC-V: from the board file
     for src in sources:
-        cmd = [tool(GNU[board.arch]), "--specs=picolibc.specs", *isa, "-O2", "-std=c11", "-DMF_PROFILE_HOOKS",
+        cmd = [tool(GNU[board.arch]), "--specs=picolibc.specs", *isa, *flags,
                "-Wall", "-Werror=implicit-function-declaration", "-Werror=attributes", "-Werror=int-conversion",
                *[f"-I{d}" for d in includes], "-c", str(src), "-o", str(tmp_path / "x.o")]
         proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -361,6 +361,10 @@ def _load(model: str, target: str):
     return load_model(model), load_target(target)
 
 
+ACCUMULATE_HELP = ("fp16 models: what convolutions and dense layers accumulate in, fp16 or fp32 "
+                   "(default: fp16 where the target computes in fp16, fp32 where it only converts)")
+
+
 def _default_out(model_name: str, target: str, precision: str) -> Path:
     return Path("out") / f"{model_name}-{target}-{precision}"
 
@@ -375,6 +379,7 @@ def compile(  # noqa: A001 (the command's name)
     kernels: str = typer.Option("mcuforge", "--kernels", help="mcuforge: hand-written kernels where a pattern "
                                 "matches, TVM's code elsewhere; tvm: TVM's code throughout (float, for comparison); "
                                 "ref: the portable reference kernels instead of the ISA variants (int8, for comparison)"),
+    accumulate: Optional[str] = typer.Option(None, "--accumulate", help=ACCUMULATE_HELP),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile a model to a standalone C library: model.h, model.c, weights.c and the kernels."""
@@ -382,6 +387,7 @@ def compile(  # noqa: A001 (the command's name)
 
     def body() -> None:
         if _precision(model, precision) == "int8":
+            _no_accumulate_for_int8(accumulate)
             c = _compile_int8(model, target, out_dir, kernels)
             info = json.loads((c.out_dir / "compile.json").read_text())
             if json_out:
@@ -393,7 +399,7 @@ def compile(  # noqa: A001 (the command's name)
         m, t = _load(model, target)
         precision_ = _precision(model, precision)
         out_path = out_dir or _default_out(m.name, t.name, precision_)
-        c = compile_model(m, t, precision_, out_path, kernels=kernels)
+        c = compile_model(m, t, precision_, out_path, kernels=kernels, accumulate=accumulate)
         info = json.loads((out_path / "compile.json").read_text())
         info["compile_seconds"] = c.compile_seconds
         info["files"] = [str(p) for p in (c.files.model_h, *c.files.sources, c.files.abi_h)]
@@ -426,6 +432,7 @@ def run(
     kernels: str = typer.Option("mcuforge", "--kernels", help="mcuforge: hand-written kernels where a pattern "
                                 "matches, TVM's code elsewhere; tvm: TVM's code throughout (float, for comparison); "
                                 "ref: the portable reference kernels instead of the ISA variants (int8, for comparison)"),
+    accumulate: Optional[str] = typer.Option(None, "--accumulate", help=ACCUMULATE_HELP),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile, build with the runtime, run in QEMU, compare with the framework, report figures.
@@ -446,6 +453,7 @@ def run(
             return _quantize_flow(model, recipe, data, qat_epochs, False, 0, None, target, json_out)
         precision = _precision(model, precision_arg)
         if precision == "int8":
+            _no_accumulate_for_int8(accumulate)
             return _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out, kernels)
         if kernels == "ref":
             raise McuforgeError("--kernels ref is for the integer path", hint="float models: --kernels mcuforge or tvm")
@@ -453,7 +461,7 @@ def run(
             raise McuforgeError("--check tflite-micro compares int8 models; this is a float model")
         m, t = _load(model, target)
         out_path = out_dir or _default_out(m.name, t.name, precision)
-        c = compile_model(m, t, precision, out_path, kernels=kernels)
+        c = compile_model(m, t, precision, out_path, kernels=kernels, accumulate=accumulate)
         r = run_model(c, m, random_inputs(m, inputs), out_path / "build", profile=profile, timeout=timeout)
         figures = run_figures(c, r)
         (out_path / "run.json").write_text(json.dumps(figures, indent=2) + "\n")
@@ -469,6 +477,11 @@ def run(
         return 0
 
     _guard(body)
+
+
+def _no_accumulate_for_int8(accumulate: Optional[str]) -> None:
+    if accumulate is not None:
+        raise McuforgeError("--accumulate is for float models", hint="int8 kernels accumulate in int32")
 
 
 def _precision(model: str, precision: str) -> str:

@@ -28,9 +28,13 @@ PRECISIONS = ("fp32", "fp16")
 # mcuforge: hand-written kernels bound where their patterns match, TVM's code elsewhere;
 # tvm: TVM's generated code for every layer (for comparison).
 KERNEL_CHOICES = ("mcuforge", "tvm")
+# What fp16 convolutions and dense layers accumulate in (--accumulate). Default: fp16 where the
+# target computes in fp16, fp32 where it only converts fp16 (Cortex-M4/M7).
+ACCUMULATE_CHOICES = ("fp16", "fp32")
 # Largest accepted max|target - reference| / max|reference|. fp32: only the order of float
 # additions differs from the framework. fp16: storage and arithmetic in binary16 (unit
-# roundoff 2^-11 ~ 4.9e-4) through every layer; see README "fp16 error bound".
+# roundoff 2^-11 ~ 4.9e-4) through every layer, or fp16 storage with fp32 accumulation
+# (--accumulate fp32), which stays within the same bound; see README "fp16 error bound".
 TOLERANCE = {"fp32": 1e-5, "fp16": 3e-2}
 HARNESS = FIRMWARE_DIR / "harness" / "model_main.c"
 
@@ -48,6 +52,7 @@ class CompiledModel:
     macs: int
     weight_bytes: int
     compile_seconds: float
+    accumulate: str = "fp32"  # fp16 or fp32 (the conv / dense accumulators)
 
     @property
     def sources(self) -> list[Path]:
@@ -67,12 +72,28 @@ def _check_kernels(kernels: str) -> None:
         raise McuforgeError(f"unknown kernels {kernels!r}", hint=f"choose one of {', '.join(KERNEL_CHOICES)}")
 
 
-def _pipeline_name(target: Target, precision: str, kernels: str) -> str:
-    """fp16 accumulates in fp16 where the core computes in fp16, in fp32 where it only converts
-    (no bound kernels there: they accumulate in the storage type)."""
-    if precision == "fp16" and not target.has("fp16"):
-        return "fp16-acc32"
-    return f"{precision}+mcuforge" if kernels == "mcuforge" else precision
+def _accumulation(target: Target, precision: str, accumulate: str | None) -> str:
+    """The accumulator type of convolutions and dense layers: fp32 for fp32 models; for fp16
+    `accumulate`, by default fp16 where the target computes in fp16, fp32 where it only converts."""
+    if accumulate is not None and accumulate not in ACCUMULATE_CHOICES:
+        raise McuforgeError(f"unknown accumulate {accumulate!r}", hint=f"choose one of {', '.join(ACCUMULATE_CHOICES)}")
+    if precision != "fp16":
+        if accumulate == "fp16":
+            raise McuforgeError(f"--accumulate fp16 is for fp16 models, not {precision}",
+                                hint="use --precision fp16, or leave --accumulate out")
+        return "fp32"
+    if accumulate == "fp16" and not target.has("fp16"):
+        raise McuforgeError(f"{target.name} has no fp16 arithmetic (it only converts fp16); "
+                            "--accumulate fp16 needs it", hint="use --accumulate fp32 (the default there) "
+                            "or a target with fp16 arithmetic")
+    return accumulate or ("fp16" if target.has("fp16") else "fp32")
+
+
+def _pipeline_name(precision: str, kernels: str, accumulate: str) -> str:
+    """fp16 with fp32 accumulation: "fp16-acc32" (its bound conv2d / dense are the _f16_acc32
+    kernels)."""
+    name = "fp16-acc32" if precision == "fp16" and accumulate == "fp32" else precision
+    return f"{name}+mcuforge" if kernels == "mcuforge" else name
 
 
 def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
@@ -92,16 +113,20 @@ def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
 
 
 def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
-                  out_dir: Path | str = "out", kernels: str = "mcuforge") -> CompiledModel:
+                  out_dir: Path | str = "out", kernels: str = "mcuforge",
+                  accumulate: str | None = None) -> CompiledModel:
     """Compile to a C library in `out_dir`: model.h, model.c, weights.c, kernels.c (TVM's
     kernels), mf_tvm_abi.h, the bound mcuforge kernels with their headers, plus plan.txt (the
-    memory plan) and compile.json (figures). kernels="tvm" binds none (TVM's code throughout)."""
+    memory plan) and compile.json (figures). kernels="tvm" binds none (TVM's code throughout).
+    accumulate (fp16 models): "fp16" or "fp32" accumulators in convolutions and dense layers;
+    None: fp16 where the target computes in fp16, fp32 where it only converts."""
     _check_precision(target, precision)
     _check_kernels(kernels)
+    accumulate = _accumulation(target, precision, accumulate)
     start = time.perf_counter()
     out = Path(out_dir)
     macs = count_macs(model.mod)
-    mod = run_pipeline(model.mod, _pipeline_name(target, precision, kernels))
+    mod = run_pipeline(model.mod, _pipeline_name(precision, kernels, accumulate))
     graph = read_graph(mod)
     weight_bytes = sum(t.nbytes for t in graph.tensors if t.kind == "const")
     if weight_bytes > target.memory.flash.length:
@@ -121,10 +146,10 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
     (out / "plan.txt").write_text(plan.render_ascii() + "\n")
     seconds = time.perf_counter() - start
     compiled = CompiledModel(model.name, target, precision, kernels, out, files, graph, plan, macs, weight_bytes,
-                             seconds)
+                             seconds, accumulate)
     (out / "compile.json").write_text(json.dumps({
         "model": model.name, "source": model.source, "target": target.name, "precision": precision,
-        "kernels": kernels, "bound_layers": sum(1 for s in graph.steps if s.bound),
+        "kernels": kernels, "accumulate": accumulate, "bound_layers": sum(1 for s in graph.steps if s.bound),
         "macs": macs, "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size,
         "naive_bytes": plan.naive_size, "layers": [s.kernel for s in graph.steps],
         "input_shape": list(model.input.shape), "output_shape": list(model.output.shape),

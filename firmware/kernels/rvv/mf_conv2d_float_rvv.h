@@ -1,6 +1,7 @@
-/* RVV conv2d nest for fp16 and fp32 (mf_float_rvv.h picks the type). MF_PIXELS output pixels
- * of one row share each weight block: per input element one LMUL=2 weight load feeds MF_PIXELS
- * VFMACC.VF (vector x the pixel's scalar input) into accumulators started from the bias; two
+/* RVV conv2d nest for fp16, fp32 and fp16 with fp32 accumulation (mf_float_rvv.h picks the
+ * types). MF_PIXELS output pixels of one row share each weight block: per input element one
+ * LMUL=2 weight load feeds MF_PIXELS VFMACC.VF or VFWMACC.VF (vector x the pixel's scalar
+ * input) into accumulators (mf_acc) started from the bias; two
  * elements per iteration halve the pointer arithmetic. Where a filter row lies inside the
  * input for every pixel, its k_w taps are one contiguous run of k_w * in_c elements (NHWC,
  * dilation 1); elsewhere each tap is a run of in_c elements, filter rows above or below the
@@ -11,24 +12,24 @@
 #define MF_PIXELS 4
 
 /* RVV register types cannot live in arrays or structs: the four accumulators go by pointer. */
-static inline void mf_run(mf_vec *acc0, mf_vec *acc1, mf_vec *acc2, mf_vec *acc3, const mf_elem *const x[MF_PIXELS],
+static inline void mf_run(mf_acc *acc0, mf_acc *acc1, mf_acc *acc2, mf_acc *acc3, const mf_elem *const x[MF_PIXELS],
                           const mf_elem *w, int n, size_t vl) {
-    mf_vec a0 = *acc0, a1 = *acc1, a2 = *acc2, a3 = *acc3;
+    mf_acc a0 = *acc0, a1 = *acc1, a2 = *acc2, a3 = *acc3;
     const mf_elem *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
     int i = 0;
     for (; i + 1 < n; i += 2, w += 2 * MF_BLOCK) {
         const mf_vec w0 = MF_VLE(w, vl), w1 = MF_VLE(w + MF_BLOCK, vl);
-        a0 = MF_VFMACC_VF(MF_VFMACC_VF(a0, x0[i], w0, vl), x0[i + 1], w1, vl);
-        a1 = MF_VFMACC_VF(MF_VFMACC_VF(a1, x1[i], w0, vl), x1[i + 1], w1, vl);
-        a2 = MF_VFMACC_VF(MF_VFMACC_VF(a2, x2[i], w0, vl), x2[i + 1], w1, vl);
-        a3 = MF_VFMACC_VF(MF_VFMACC_VF(a3, x3[i], w0, vl), x3[i + 1], w1, vl);
+        a0 = MF_ACC_FMA(MF_ACC_FMA(a0, x0[i], w0, vl), x0[i + 1], w1, vl);
+        a1 = MF_ACC_FMA(MF_ACC_FMA(a1, x1[i], w0, vl), x1[i + 1], w1, vl);
+        a2 = MF_ACC_FMA(MF_ACC_FMA(a2, x2[i], w0, vl), x2[i + 1], w1, vl);
+        a3 = MF_ACC_FMA(MF_ACC_FMA(a3, x3[i], w0, vl), x3[i + 1], w1, vl);
     }
     if (i < n) {
         const mf_vec w0 = MF_VLE(w, vl);
-        a0 = MF_VFMACC_VF(a0, x0[i], w0, vl);
-        a1 = MF_VFMACC_VF(a1, x1[i], w0, vl);
-        a2 = MF_VFMACC_VF(a2, x2[i], w0, vl);
-        a3 = MF_VFMACC_VF(a3, x3[i], w0, vl);
+        a0 = MF_ACC_FMA(a0, x0[i], w0, vl);
+        a1 = MF_ACC_FMA(a1, x1[i], w0, vl);
+        a2 = MF_ACC_FMA(a2, x2[i], w0, vl);
+        a3 = MF_ACC_FMA(a3, x3[i], w0, vl);
     }
     *acc0 = a0, *acc1 = a1, *acc2 = a2, *acc3 = a3;
 }
@@ -49,7 +50,7 @@ mf_status MF_FN(conv2d)(const mf_conv_params_f *p, const mf_elem *in, mf_elem *o
             const mf_elem *wb = (const mf_elem *)p->weights, *bias = (const mf_elem *)p->bias;
             for (int oc = 0; oc < oc_n; oc += MF_BLOCK, wb += block_len, bias += MF_BLOCK) {
                 const size_t vl = MF_VSETVL(MF_BLOCK);
-                mf_vec a0 = MF_VLE(bias, vl), a1 = a0, a2 = a0, a3 = a0;
+                mf_acc a0 = MF_ACC_LOAD(bias, vl), a1 = a0, a2 = a0, a3 = a0;
                 const mf_elem *wk = wb;
                 for (int ky = 0; ky < p->k_h; ky++) {
                     const int iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;

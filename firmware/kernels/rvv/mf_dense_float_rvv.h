@@ -1,5 +1,6 @@
-/* RVV dense nest for fp16 and fp32 (mf_float_rvv.h picks the type): per input element one
- * LMUL=2 weight load and one VFMACC.VF per block of units. */
+/* RVV dense nest for fp16, fp32 and fp16 with fp32 accumulation (mf_float_rvv.h picks the
+ * types): per input element one LMUL=2 weight load and one VFMACC.VF (VFWMACC.VF into fp32)
+ * per block of units. */
 #include "mf_float_rvv.h"
 
 mf_status MF_FN(dense)(const mf_dense_params_f *p, const mf_elem *in, mf_elem *out) {
@@ -8,8 +9,8 @@ mf_status MF_FN(dense)(const mf_dense_params_f *p, const mf_elem *in, mf_elem *o
         const mf_elem *w = (const mf_elem *)p->weights, *bias = (const mf_elem *)p->bias;
         for (int u = 0; u < p->units; u += MF_BLOCK, bias += MF_BLOCK) {
             const size_t vl = MF_VSETVL(MF_BLOCK);
-            mf_vec acc = MF_VLE(bias, vl);
-            for (int k = 0; k < p->depth; k++, w += MF_BLOCK) acc = MF_VFMACC_VF(acc, in[k], MF_VLE(w, vl), vl);
+            mf_acc acc = MF_ACC_LOAD(bias, vl);
+            for (int k = 0; k < p->depth; k++, w += MF_BLOCK) acc = MF_ACC_FMA(acc, in[k], MF_VLE(w, vl), vl);
             mf_store_block(out + u, acc, lo, hi, p->units - u);
         }
     }

@@ -1,8 +1,7 @@
 """Hand-written float kernels bound by pattern in place of TVM's generated code.
 
 Patterns (tvm.relax.dpl, for FuseOpsByPattern in passes/bind_kernels.py), fp32 and fp16, the
-inputs, weight and result in one dtype (fp16 accumulation; fp16 with fp32 accumulation stays
-TVM's code):
+inputs, weight and result in one dtype (fp16 accumulation):
   mcuforge.conv2d     conv2d NHWC/OHWI, groups 1, constant weights (+ constant bias)
                       (+ relu | clip as maximum, minimum)                  -> mf_conv2d_f32 / _f16
                       (conv1d too: passes/conv1d_as_conv2d.py makes it a conv2d one pixel high)
@@ -21,6 +20,13 @@ TVM's code):
                       takes 809 instructions on the M55 in fp16 and the kernel 5,386 (per-pixel
                       window bookkeeping); the MLPerf KWS head (25x5 average, 64 channels) drops
                       from 25,473 to 7,384.
+and for fp16 with fp32 accumulation (ToMixedPrecision(out_dtype="float32"): the conv2d or
+matmul of fp16 operands computes fp32, cast to fp16 before the bias add and activation in fp16):
+  mcuforge.conv2d_acc32  astype(conv2d(fp16, fp16) -> fp32, fp16) (+ bias) (+ relu | clip), the
+                         conv2d as mcuforge.conv2d                          -> mf_conv2d_f16_acc32
+  mcuforge.dense_acc32   the same around a matmul                          -> mf_dense_f16_acc32
+(the kernels add the bias in fp32 and round once, where TVM's code rounds before the bias).
+Depthwise convolutions with fp32 accumulation stay TVM's code.
 The convolution and dense patterns come first, so a constant bias add joins its convolution.
 Each match becomes a function with the "Codegen" attribute "mcuforge" that TVM's lowering
 leaves alone; `read_bound` turns a call of one into a `BoundOp`: the kernel, the fields of its
@@ -63,24 +69,33 @@ def _activation(anchor, bias: bool = True):
     return is_op("relax.nn.relu")(biased) | clip | biased
 
 
-def _same_dtype(ctx) -> bool:
-    """Input, weight and result share one float dtype, and the intermediate results of the
-    match are used only inside it."""
-    root = ctx.annotated_expr["root"]
-    dtypes = {str(a.ty.dtype) for a in root.args[:2]} | {str(root.ty.dtype)}
-    if len(dtypes) != 1 or dtypes.pop() not in DTYPES:
-        return False
+def _used_inside(ctx) -> bool:
+    """The intermediate results of the match are used only inside it."""
     inner = [v for v in ctx.matched_bindings if not ctx.matched_bindings[v].same_as(ctx.matched_expr)]
     return all(len(ctx.var_usages.get(v, [])) <= 1 for v in inner)
 
 
-def _nhwc(ctx) -> bool:
+def _same_dtype(ctx) -> bool:
+    """Input, weight and result share one float dtype (and _used_inside)."""
+    root = ctx.annotated_expr["root"]
+    dtypes = {str(a.ty.dtype) for a in root.args[:2]} | {str(root.ty.dtype)}
+    return len(dtypes) == 1 and dtypes.pop() in DTYPES and _used_inside(ctx)
+
+
+def _acc32(ctx) -> bool:
+    """fp16 input and weight, an fp32 result cast to fp16 inside the match (and _used_inside)."""
+    root = ctx.annotated_expr["root"]
+    return ({str(a.ty.dtype) for a in root.args[:2]} == {"float16"} and str(root.ty.dtype) == "float32"
+            and str(ctx.annotated_expr["narrow"].ty.dtype) == "float16" and _used_inside(ctx))
+
+
+def _nhwc(ctx, dtypes=_same_dtype) -> bool:
     a = ctx.annotated_expr["root"].attrs
-    return _same_dtype(ctx) and a.data_layout == "NHWC" and a.kernel_layout == "OHWI" and a.out_layout == "NHWC"
+    return dtypes(ctx) and a.data_layout == "NHWC" and a.kernel_layout == "OHWI" and a.out_layout == "NHWC"
 
 
-def _conv_ok(ctx) -> bool:
-    return _nhwc(ctx) and int(ctx.annotated_expr["root"].attrs.groups) == 1
+def _conv_ok(ctx, dtypes=_same_dtype) -> bool:
+    return _nhwc(ctx, dtypes) and int(ctx.annotated_expr["root"].attrs.groups) == 1
 
 
 def _depthwise_ok(ctx) -> bool:
@@ -105,9 +120,9 @@ def _add_ok(ctx) -> bool:
     return _same_dtype(ctx) and shapes[0] == shapes[1] == [int(d) for d in root.ty.shape]
 
 
-def _dense_ok(ctx) -> bool:
+def _dense_ok(ctx, dtypes=_same_dtype) -> bool:
     root = ctx.annotated_expr["root"]
-    return _same_dtype(ctx) and len(root.args[0].ty.shape) == 2 and len(root.args[1].ty.shape) == 2
+    return dtypes(ctx) and len(root.args[0].ty.shape) == 2 and len(root.args[1].ty.shape) == 2
 
 
 def patterns() -> list[FusionPattern]:
@@ -115,9 +130,14 @@ def patterns() -> list[FusionPattern]:
     dense = is_op("relax.matmul")(wildcard(), is_const())
     add = is_op("relax.add")(wildcard(), wildcard())  # constants: _add_ok's shapes or a bias above
     pool = is_op("relax.nn.avg_pool2d")(wildcard())
+    conv16, dense16 = is_op("relax.astype")(conv), is_op("relax.astype")(dense)  # fp32 accumulation
     return [FusionPattern(f"{CODEGEN}.conv2d", _activation(conv), {"root": conv}, _conv_ok),
             FusionPattern(f"{CODEGEN}.depthwise", _activation(conv), {"root": conv}, _depthwise_ok),
             FusionPattern(f"{CODEGEN}.dense", _activation(dense), {"root": dense}, _dense_ok),
+            FusionPattern(f"{CODEGEN}.conv2d_acc32", _activation(conv16), {"root": conv, "narrow": conv16},
+                          lambda ctx: _conv_ok(ctx, _acc32)),
+            FusionPattern(f"{CODEGEN}.dense_acc32", _activation(dense16), {"root": dense, "narrow": dense16},
+                          lambda ctx: _dense_ok(ctx, _acc32)),
             FusionPattern(f"{CODEGEN}.add", _activation(add, bias=False), {"root": add}, _add_ok),
             FusionPattern(f"{CODEGEN}.pool2d", pool, {"root": pool}, _pool_ok)]
 
@@ -178,6 +198,8 @@ def describe(func: relax.Function) -> dict:
             info.update(kind=name.split(".")[-1], in_shape=[int(d) for d in call.args[0].ty.shape],
                         pool_size=[int(v) for v in a.pool_size], strides=[int(v) for v in a.strides],
                         dilation=[int(v) for v in a.dilation], padding=[int(v) for v in a.padding])
+        elif name == "relax.astype":  # the fp32 result narrowed: fp32 accumulation
+            info["acc32"] = True
         elif name == "relax.add" and "kind" not in info:  # the anchor of mcuforge.add
             info["kind"] = "add"
         elif name == "relax.add":
@@ -209,21 +231,31 @@ def read_bound(func: relax.Function, constants: list, out_shape: tuple[int, ...]
                          out_shape, *([int(v) for v in info[k]] for k in ("strides", "padding", "dilation")))
     weights = constants[int(info["weights"])]
     bias = constants[int(info["bias"])] if int(info["bias"]) >= 0 else None
+    acc32 = bool(info.get("acc32", False))
     if kind == "dense":
-        return dense_op(weights, bias, out_shape, act)
+        return dense_op(weights, bias, out_shape, act, acc32)
     in_shape = tuple(int(d) for d in info["in_shape"])
     strides, dilation, padding = ([int(v) for v in info[k]] for k in ("strides", "dilation", "padding"))
-    conv = conv2d_op if kind == "conv2d" else depthwise_conv2d_op
-    return conv(weights, bias, in_shape, out_shape, strides, padding, dilation, act)
+    if kind == "conv2d":
+        return conv2d_op(weights, bias, in_shape, out_shape, strides, padding, dilation, act, acc32)
+    return depthwise_conv2d_op(weights, bias, in_shape, out_shape, strides, padding, dilation, act)
+
+
+def _kernel(op: str, dtype: str, acc32: bool) -> str:
+    """mf_<op>_f32, mf_<op>_f16, or mf_<op>_f16_acc32 (fp16 operands, fp32 accumulation)."""
+    if acc32 and dtype != "float16":
+        raise ValueError(f"fp32 accumulation is for fp16 operands, not {dtype}")
+    return f"mf_{op}_{DTYPES[dtype]}" + ("_acc32" if acc32 else "")
 
 
 def dense_op(weights: np.ndarray, bias: np.ndarray | None, out_shape: tuple[int, ...],
-             act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
-    """out = act(in @ weights + bias); weights depth x units."""
+             act: tuple[float, float] = (-np.inf, np.inf), acc32: bool = False) -> BoundOp:
+    """out = act(in @ weights + bias); weights depth x units; acc32: fp16 with fp32 accumulation
+    (the same layout)."""
     dtype = str(weights.dtype)
     depth, units = weights.shape
     rows = int(np.prod(out_shape[:-1]))
-    return BoundOp(f"mf_dense_{DTYPES[dtype]}", "mf_dense_params_f",
+    return BoundOp(_kernel("dense", dtype, acc32), "mf_dense_params_f",
                    {"rows": rows, "depth": depth, "units": units, "act_min": act[0], "act_max": act[1]},
                    {"weights": _blocked(weights.T, dtype), "bias": _padded_bias(bias, units, dtype)})
 
@@ -239,11 +271,13 @@ def _conv_fields(window: tuple[int, int, int], in_shape, out_shape, strides, pad
 
 
 def conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: tuple[int, ...], out_shape: tuple[int, ...],
-              strides, padding, dilation, act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:
-    """NHWC conv2d with OHWI weights; padding (top, left[, bottom, right])."""
+              strides, padding, dilation, act: tuple[float, float] = (-np.inf, np.inf),
+              acc32: bool = False) -> BoundOp:
+    """NHWC conv2d with OHWI weights; padding (top, left[, bottom, right]); acc32: fp16 with
+    fp32 accumulation (the same layout and scratch)."""
     dtype = str(weights.dtype)
     oc, ic = weights.shape[0], weights.shape[3]
-    return BoundOp(f"mf_conv2d_{DTYPES[dtype]}", "mf_conv_params_f",
+    return BoundOp(_kernel("conv2d", dtype, acc32), "mf_conv_params_f",
                    _conv_fields(weights.shape[:3], in_shape, out_shape, strides, padding, dilation, act),
                    {"weights": _blocked(weights.reshape(oc, -1), dtype), "bias": _padded_bias(bias, oc, dtype)},
                    scratch=conv_scratch_size(ic, dtype))

@@ -5,13 +5,14 @@ Rewrites   conv1d (NCW/OIW as imported) -> conv2d over a map one pixel high (con
            graph enters and leaves the NHWC region (relax ConvertLayout; constant weights are
            transposed at compile time), then groups each conv2d, depthwise conv2d (depth
            multiplier 1) and dense with its bias and relu / clip, and each residual add with
-           its relu / clip, and each average pooling without padding, into a function with the
-           "Codegen" attribute "mcuforge"
-           (FuseOpsByPattern), which LegalizeOps, FuseOps and FuseTIR leave alone; read_graph
-           turns calls of those into kernel calls with const parameter structs.
+           its relu / clip, and each average pooling without padding (with fp32 accumulation:
+           each conv2d and dense with the cast of its fp32 result to fp16, its bias and relu /
+           clip), into a function with the "Codegen" attribute "mcuforge" (FuseOpsByPattern),
+           which LegalizeOps, FuseOps and FuseTIR leave alone; read_graph turns calls of those
+           into kernel calls with const parameter structs.
 Leaves     everything the patterns do not match (max pooling, means, grouped convolutions other
-           than depthwise with multiplier 1, adds of a constant or with broadcasting, fp16 with
-           fp32 accumulation) to TVM's generated code.
+           than depthwise with multiplier 1, depthwise convolutions with fp32 accumulation, adds
+           of a constant or with broadcasting) to TVM's generated code.
 
 NHWC over the imported NCHW: the kernels vectorize over output channels, which are contiguous
 in NHWC. Measured on ResNet-8 fp16, Cortex-M55: the conversion costs the transposes at the input

@@ -9,16 +9,17 @@ fp32: fold batch norm into the preceding convolution's weights and bias (fold_ba
       its elementwise followers into one kernel, turn copy-only reshape kernels into reshapes
       (views on the same memory, no code), drop dead code, name the kernels.
 fp16: the same, with ToMixedPrecision first: fp16 weights and activations; matmul/conv
-      accumulate in fp16 (out_dtype="float16") on targets with fp16 arithmetic, in fp32
-      ("fp16-acc32") on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT).
-fp32+mcuforge, fp16+mcuforge: the same with mcuforge's hand-written kernels bound where they
-      match (bind_kernels.py, just before legalization: conv2d and conv1d, depthwise conv2d,
-      dense, residual add, each with its activation, and average pooling); clips become
-      maximum/minimum
-      (clip_as_min_max.py: elementwise ops that ConvertLayout and ToMixedPrecision handle),
-      and for fp16 the batch norms are folded into the convolutions before the conversion to
-      fp16, so that conv + bias + activation match.
-      fp16-acc32 has no bound kernels: it keeps TVM's code.
+      accumulate in fp16 (out_dtype="float16"): the default on targets with fp16 arithmetic.
+fp16-acc32: matmul/conv accumulate in fp32 (out_dtype="float32"), each result cast to fp16:
+      the default on targets that only convert (Cortex-M4/M7 VCVTB/VCVTT), and --accumulate fp32.
+fp32+mcuforge, fp16+mcuforge, fp16-acc32+mcuforge: the same with mcuforge's hand-written
+      kernels bound where they match (bind_kernels.py, just before legalization: conv2d and
+      conv1d, depthwise conv2d, dense, residual add, each with its activation, and average
+      pooling; with fp32 accumulation conv2d and dense bind the _f16_acc32 kernels and depthwise
+      convolutions stay TVM's code); clips become maximum/minimum (clip_as_min_max.py:
+      elementwise ops that ConvertLayout and ToMixedPrecision handle), and for fp16 the batch
+      norms are folded into the convolutions before the conversion to fp16, so that conv + bias
+      + activation match.
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ def _with_bound_kernels(steps: list[tuple[str, Callable[[], Pass]]]) -> list[tup
 
 
 _CLIPS = [("clip-as-min-max", lambda: ClipAsMinMax)]
-_TO_FP16 = [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16"))]
 PIPELINES["fp32+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, *_LOWER[2:]])
-PIPELINES["fp16+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, *_TO_FP16, *_LOWER[2:]])
+for _name in ("fp16", "fp16-acc32"):
+    PIPELINES[f"{_name}+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, PIPELINES[_name][0], *_LOWER[2:]])
 
 
 def run_pipeline(mod: tvm.IRModule, name: str) -> tvm.IRModule:

@@ -17,11 +17,14 @@ def run_figures(compiled, run) -> dict:
     return {
         "model": compiled.name, "target": compiled.target.name, "precision": compiled.precision,
         "kernels": getattr(compiled, "kernels", "mcuforge"),  # float path: --kernels; int8: always ours
+        "accumulate": getattr(compiled, "accumulate", "int32"),  # float path: --accumulate
         "inputs": len(run.outputs), "max_abs_error": run.max_abs_error, "max_rel_error": run.max_rel_error,
         "top1_agreement": run.top1_agreement,
         "insns_per_inference": per_inf, "insns_each": insns,
         "macs": compiled.macs, "mac_per_insn": compiled.macs / per_inf if per_inf else None,
-        "peak_mac_per_insn": compiled.target.peak("fp16" if compiled.precision == "fp16" else "fp32"),
+        # the multiply-accumulates' type: fp16 models with fp32 accumulation use fp32 FMAs
+        "peak_mac_per_insn": compiled.target.peak(
+            "fp16" if compiled.precision == "fp16" and getattr(compiled, "accumulate", "") == "fp16" else "fp32"),
         "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
         "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
         "naive": compiled.plan.naive_size, "stack_used": run.stack_used,
@@ -34,7 +37,8 @@ def run_figures(compiled, run) -> dict:
 
 
 def summary_table(f: dict, tolerance: float) -> Table:
-    t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}, {f.get('kernels', 'mcuforge')} kernels, "
+    acc = ", fp32 accumulation" if f["precision"] == "fp16" and f.get("accumulate") == "fp32" else ""
+    t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}{acc}, {f.get('kernels', 'mcuforge')} kernels, "
                     f"{f['inputs']} inputs)")
     t.add_column("figure")
     t.add_column("value", justify="right")
