@@ -116,6 +116,21 @@ def test_boot_event_during_a_session_is_a_reset():
     assert state["booted"] and dut.info is None
 
 
+def test_reset_answered_and_boot_in_one_read_is_not_an_unexpected_reset():
+    """The device acknowledges RESET, then boots; on a loaded host both frames arrive in one
+    read. The BOOT is the reset asked for (it once raised DeviceReset, at random in CI)."""
+    def script(req):
+        if req.type == p.HELLO:
+            info = bytes([1]) + (1024).to_bytes(2, "little") + bytes(4 * 3 + 2 + 1 + 4) + bytes(8) + b"b\x00m\x00"
+            return [p.Frame(req.type | p.RESPONSE, req.seq, data=info).encode()]
+        return [p.Frame(req.type | p.RESPONSE, req.seq).encode(), p.Frame(p.EVENT_BOOT, 0, data=b"\x01").encode()]
+
+    dut = Dut(FakeDevice(script), timeout=0.2)
+    dut.hello()
+    dut.reset()
+    assert dut.info is None and dut.stats["boots"] == 1
+
+
 def test_cli_hil_runs_the_suite_over_a_serial_port(tmp_path):
     """The board path end to end: the QEMU board's UART on a pseudo-terminal, opened by pyserial
     as a real board's port is."""

@@ -220,9 +220,11 @@ class Dut:
         return cycles
 
     def reset(self) -> None:
-        """Ask the device to reset; the next request needs a new handshake."""
-        self.request(p.RESET)
+        """Ask the device to reset; the next request needs a new handshake. The session ends
+        before the request: the device acknowledges, then boots, and both frames may arrive in
+        one read (on a loaded host), where the BOOT must not count as an unexpected reset."""
         self.info = None
+        self.request(p.RESET)
 
     def infer(self, data: bytes) -> Inference:
         self.load_input(data)
