@@ -103,4 +103,4 @@ static __attribute__((noinline)) int pixel(const mf_conv_params_s8 *p, const int
     return c0;
 }
 
-MF_DW_S8_KERNEL_WITH_PIXEL(static inline __attribute__((always_inline)), BLOCK, acc_t, init, row, pad, store, pixel)
+MF_DW_S8_KERNEL_WITH_PIXEL(static __attribute__((noinline)), BLOCK, acc_t, init, row, pad, store, pixel)
