@@ -26,7 +26,7 @@
 #define MF_FC_S8_KERNEL(BLOCK, BLOCK_FN)                                                          \
     mf_status mf_fully_connected_s8(const mf_fc_params_s8 *params, const int8_t *in, int8_t *out) { \
         const mf_fc_params_s8 local = *params, *p = &local; /* int8 stores cannot alias it */     \
-        if (p->filter_offset != 0 || !p->filter_sums) return MF_ERR_ARG;                         \
+        if (p->filter_offset != 0 || !p->bias_with_offset) return MF_ERR_ARG;                    \
         for (int r_ = 0; r_ < p->rows; r_++) {                                                   \
             const int8_t *x_ = in + r_ * p->depth;                                               \
             int8_t *y_ = out + r_ * p->units;                                                    \
@@ -44,9 +44,9 @@ static inline const int8_t *mf_fc_row(const mf_fc_params_s8 *p, int u0, int n, i
 }
 
 /* What unit u adds to its dot product besides the MACs: the bias and the input offset times the
- * sum of its weights (symmetric weights: filter_offset is 0). */
+ * sum of its weights, folded on the host (symmetric weights: filter_offset is 0). */
 static inline int32_t mf_fc_offset(const mf_fc_params_s8 *p, int u) {
-    return p->bias[u] + p->input_offset * p->filter_sums[u];
+    return p->bias_with_offset[u];
 }
 
 #endif

@@ -57,7 +57,8 @@ typedef struct {
     int32_t rows, depth, units;
     const int8_t *weights; /* units x depth */
     const int32_t *bias, *multiplier, *shift; /* per unit */
-    const int32_t *filter_sums;               /* sum of each unit's weights (for SIMD variants) */
+    const int32_t *bias_with_offset;          /* bias + input_offset * the sum of each unit's
+                                               * weights, computed on the host (SIMD variants) */
 } mf_fc_params_s8;
 
 mf_status mf_fully_connected_s8(const mf_fc_params_s8 *p, const int8_t *in, int8_t *out);

@@ -21,8 +21,7 @@ static inline void block(const mf_fc_params_s8 *p, const int8_t *x, int u0, int 
     }
     mve_pred16_t lanes = vctp32q((uint32_t)n);
     int32x4_t sums = vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2), 3);
-    sums = vaddq_s32(sums, vldrwq_z_s32(p->bias + u0, lanes));
-    sums = vmlaq_n_s32(sums, vldrwq_z_s32(p->filter_sums + u0, lanes), p->input_offset);
+    sums = vaddq_s32(sums, vldrwq_z_s32(p->bias_with_offset + u0, lanes));
     mf_mve_store4(y, sums, p->multiplier, p->shift, u0, n, p->output_offset, p->act_min, p->act_max);
 }
 

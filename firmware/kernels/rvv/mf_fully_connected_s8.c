@@ -24,8 +24,7 @@ static inline void block(const mf_fc_params_s8 *p, const int8_t *x, int u0, int 
                           __riscv_vmv_x_s_i32m1_i32(s3)};
     size_t vl = __riscv_vsetvl_e32m1((size_t)n);
     vint32m1_t sums = __riscv_vle32_v_i32m1(acc, vl);
-    sums = __riscv_vadd_vv_i32m1(sums, __riscv_vle32_v_i32m1(p->bias + u0, vl), vl);
-    sums = __riscv_vmacc_vx_i32m1(sums, p->input_offset, __riscv_vle32_v_i32m1(p->filter_sums + u0, vl), vl);
+    sums = __riscv_vadd_vv_i32m1(sums, __riscv_vle32_v_i32m1(p->bias_with_offset + u0, vl), vl);
     mf_rvv_requantize_store(y, sums, p->multiplier, p->shift, u0, vl, p->output_offset, p->act_min, p->act_max);
 }
 

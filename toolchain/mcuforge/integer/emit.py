@@ -47,12 +47,11 @@ def host_arrays(op) -> dict[str, np.ndarray]:
     if op.kind == "add":
         return add_op.input_tables(op)
     w = op.params.get("weights")
-    if op.kind in ("conv2d", "depthwise_conv2d"):
-        sums = w.astype(np.int64).sum(axis=(1, 2, 3) if op.kind == "conv2d" else (0, 1, 2))
+    axes = {"conv2d": (1, 2, 3), "depthwise_conv2d": (0, 1, 2), "fully_connected": 1}
+    if op.kind in axes and op.params.get("weight_bits", 8) == 8:
+        sums = w.astype(np.int64).sum(axis=axes[op.kind])
         folded = op.params["bias"].astype(np.int64) + op.params["input_offset"] * sums
         return {"bias_with_offset": (folded & 0xFFFFFFFF).astype(np.uint32).view(np.int32)}
-    if op.kind == "fully_connected" and op.params.get("weight_bits", 8) == 8:
-        return {"filter_sums": w.astype(np.int64).sum(axis=1).astype(np.int32)}
     return {}
 
 
@@ -197,8 +196,7 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
                "#else", "#define MF_PROFILE_START()", "#define MF_PROFILE_STOP()", "#endif", ""]
     # parameter array -> (C type, symbol prefix)
     arrays = {"weights": ("int8_t", "weights"), "bias": ("int32_t", "bias"), "multiplier": ("int32_t", "multiplier"),
-              "shift": ("int32_t", "shift"), "filter_sums": ("int32_t", "filter"),
-              "bias_with_offset": ("int32_t", "bias_offset"), "table1": ("int32_t", "table1_"),
+              "shift": ("int32_t", "shift"), "bias_with_offset": ("int32_t", "bias_offset"), "table1": ("int32_t", "table1_"),
               "table2": ("int32_t", "table2_")}
     if plan.arena_size:  # a single-layer model without scratch needs none
         model_c += [f"static int8_t mf_arena[{plan.arena_size}] __attribute__((aligned(16)));", ""]
