@@ -37,3 +37,10 @@ def accuracy(model, x, y) -> float:
 def as_batches(x, y, size):
     """(x, y) numpy arrays as a list of (inputs, labels) tensor batches of `size`."""
     return list(zip(torch.from_numpy(x).split(size), torch.from_numpy(y).split(size)))
+
+
+def split_batches(data, split, n_train, n_test, size):
+    """A recipe's `batches(split)` for `mcuforge quantize --data`: batches of `size` of
+    data(n, seed), n_train samples of seed 0 for "train", n_test of seed 1 otherwise."""
+    train = split == "train"
+    return as_batches(*data(n_train if train else n_test, 0 if train else 1), size)

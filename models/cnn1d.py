@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
+from _common import accuracy, fit_classifier, randomize_batch_norm, split_batches
 
 
 def make():
@@ -52,8 +52,7 @@ def signals(n, seed=0):
 
 def batches(split):
     """For `mcuforge quantize --data models/cnn1d.py:batches`: (x, y) batches of a split."""
-    x, y = signals(1024 if split == "train" else 256, 0 if split == "train" else 1)
-    return as_batches(x, y, 32)
+    return split_batches(signals, split, 1024, 256, 32)
 
 
 def train(epochs=15, seed=0):

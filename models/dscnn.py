@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
+from _common import accuracy, fit_classifier, randomize_batch_norm, split_batches
 
 
 def _ds_block(ch):
@@ -56,8 +56,7 @@ def keywords(n, seed=0):
 
 def batches(split):
     """For `mcuforge quantize --data models/dscnn.py:batches`: (x, y) batches of a split."""
-    x, y = keywords(2000 if split == "train" else 500, 0 if split == "train" else 1)
-    return as_batches(x, y, 64)
+    return split_batches(keywords, split, 2000, 500, 64)
 
 
 def train(epochs=6, seed=0):

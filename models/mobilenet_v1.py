@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
+from _common import accuracy, fit_classifier, randomize_batch_norm, split_batches
 
 SIZE = 96
 
@@ -73,4 +73,4 @@ def train(epochs=3, n=768, seed=0):
 
 def batches(split):
     """For `mcuforge quantize --data models/mobilenet_v1.py:batches`: (x, y) batches of a split."""
-    return as_batches(*scenes(768 if split == "train" else 256, 0 if split == "train" else 1), 32)
+    return split_batches(scenes, split, 768, 256, 32)

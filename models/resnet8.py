@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import accuracy, as_batches, fit_classifier, randomize_batch_norm
+from _common import accuracy, fit_classifier, randomize_batch_norm, split_batches
 
 
 class Block(nn.Module):
@@ -75,8 +75,7 @@ def shapes(n, seed=0):
 
 def batches(split):
     """For `mcuforge quantize --data models/resnet8.py:batches`: (x, y) batches of a split."""
-    x, y = shapes(3000 if split == "train" else 500, 0 if split == "train" else 1)
-    return as_batches(x, y, 64)
+    return split_batches(shapes, split, 3000, 500, 64)
 
 
 def train(epochs=8, n=3000, seed=0):

@@ -49,6 +49,27 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
     return t;
 }
 
+/* A block's sums in general registers, for the variants that keep one int32 per channel
+ * (arm_dsp, rv32): mf_dw_sums of BLOCK channels, INIT from bias_with_offset and a C ROW, one MAC
+ * per channel and tap (the variant's own hot loop is elsewhere: its PAD, STORE, pixel path). */
+#define MF_DW_S8_SCALAR_SUMS(BLOCK)                                                               \
+    typedef struct {                                                                             \
+        int32_t c[BLOCK];                                                                        \
+    } mf_dw_sums;                                                                                \
+                                                                                                 \
+    static inline mf_dw_sums mf_dw_sums_init(const mf_conv_params_s8 *p, int c0, int n) {        \
+        mf_dw_sums a = {{0}};                                                                    \
+        for (int i = 0; i < n; i++) a.c[i] = p->bias_with_offset[c0 + i];                        \
+        return a;                                                                                \
+    }                                                                                            \
+                                                                                                 \
+    static inline mf_dw_sums mf_dw_sums_row(mf_dw_sums a, const int8_t *x, const int8_t *w, int taps, \
+                                            int32_t x_step, int32_t w_step, int n) {             \
+        for (; taps > 0; taps--, x += x_step, w += w_step)                                      \
+            for (int i = 0; i < n; i++) a.c[i] += x[i] * w[i];                                   \
+        return a;                                                                                \
+    }
+
 /* The SIMD variants' nest, for depth multiplier 1 (other layouts take mf_depthwise_scalar):
  * output pixels, then blocks of BLOCK channels (then the tail block): BLOCK_FN(p, in, y, taps,
  * c0, n) computes the n channels from c0 of the output pixel y (taps: its mf_dw_taps), each

@@ -10,23 +10,10 @@
 
 #define BLOCK 4
 
-typedef struct {
-    int32_t c[BLOCK];
-} acc_t;
-
-static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
-    acc_t a = {{0}};
-    for (int i = 0; i < n; i++) a.c[i] = p->bias_with_offset[c0 + i];
-    return a;
-}
-
-/* A row of taps (taps >= 1), in C: the path of the tail block and of the layers `pixel` does not
+/* Sums in registers; the C row is the path of the tail block and of the layers `pixel` does not
  * take (more than MF_DW_MAX_TAPS taps or MF_DW_MAX_CHANNELS channels). */
-static inline acc_t row(acc_t a, const int8_t *x, const int8_t *w, int taps, int32_t x_step, int32_t w_step, int n) {
-    for (; taps > 0; taps--, x += x_step, w += w_step)
-        for (int i = 0; i < n; i++) a.c[i] += x[i] * w[i];
-    return a;
-}
+MF_DW_S8_SCALAR_SUMS(BLOCK)
+typedef mf_dw_sums acc_t;
 
 static inline acc_t pad(acc_t a, const int8_t *w, int32_t zero_point, int n) {
     if (n < BLOCK) {
@@ -74,7 +61,7 @@ static __attribute__((noinline)) int pixel(const mf_conv_params_s8 *p, const int
     const int8_t *x = in;
     int c0 = 0;
     for (; c0 + BLOCK <= c; c0 += BLOCK, x += BLOCK) {
-        acc_t a = init(p, c0, BLOCK);
+        acc_t a = mf_dw_sums_init(p, c0, BLOCK);
         const int32_t *o = offsets;
         const int8_t *w = p->weights + c0;
         int32_t n = taps, xv, wv, xe, we;
@@ -103,4 +90,4 @@ static __attribute__((noinline)) int pixel(const mf_conv_params_s8 *p, const int
     return c0;
 }
 
-MF_DW_S8_KERNEL_WITH_PIXEL(static __attribute__((noinline)), BLOCK, acc_t, init, row, pad, store, pixel)
+MF_DW_S8_KERNEL_WITH_PIXEL(static __attribute__((noinline)), BLOCK, acc_t, mf_dw_sums_init, mf_dw_sums_row, pad, store, pixel)

@@ -7,21 +7,8 @@
 
 #define BLOCK 8
 
-typedef struct {
-    int32_t c[BLOCK];
-} acc_t;
-
-static inline acc_t init(const mf_conv_params_s8 *p, int c0, int n) {
-    acc_t a;
-    for (int i = 0; i < n; i++) a.c[i] = p->bias_with_offset[c0 + i];
-    return a;
-}
-
-static inline acc_t row(acc_t a, const int8_t *x, const int8_t *w, int taps, int32_t x_step, int32_t w_step, int n) {
-    for (; taps > 0; taps--, x += x_step, w += w_step)
-        for (int i = 0; i < n; i++) a.c[i] += x[i] * w[i];
-    return a;
-}
+MF_DW_S8_SCALAR_SUMS(BLOCK)
+typedef mf_dw_sums acc_t;
 
 static inline acc_t pad(acc_t a, const int8_t *w, int32_t zero_point, int n) {
     for (int i = 0; i < n; i++) a.c[i] += zero_point * w[i];
@@ -36,4 +23,4 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, a
     }
 }
 
-MF_DW_S8_KERNEL(static inline __attribute__((always_inline)), BLOCK, acc_t, init, row, pad, store)
+MF_DW_S8_KERNEL(static inline __attribute__((always_inline)), BLOCK, acc_t, mf_dw_sums_init, mf_dw_sums_row, pad, store)
