@@ -13,6 +13,8 @@ interpreter agrees with LiteRT to ~1e-6 (tests/frontend/test_tflite.py checks it
 
 from __future__ import annotations
 
+import math
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,36 @@ from .model import ImportedModel, TensorSpec, check_float_io
 from .tflite_reference import TfliteGraph
 
 FLOAT32, INT8 = 0, 9
+
+# What reading a damaged flatbuffer raises: the accessors read offsets past the end
+# (struct.error), negative offsets (TypeError), vectors longer than the file (ValueError), names
+# that are not UTF-8 (UnicodeDecodeError); NumPy then refuses the sizes they give (ValueError,
+# MemoryError) and the readers index with them (IndexError, KeyError).
+DAMAGE = (struct.error, ArithmeticError, LookupError, ValueError, TypeError, AttributeError, MemoryError)
+MAX_ELEMENTS = 1 << 24  # per tensor: far beyond any microcontroller's memory
+DAMAGED_HINT = "export the model again, or download it again"
+
+
+def damaged(path, exc: BaseException) -> ModelError:
+    """The error for a .tflite file that breaks off or contradicts itself, from what reading it raised."""
+    if isinstance(exc, struct.error):
+        why = "it refers to data past its end"
+    else:
+        why = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+    return ModelError(f"{path}: damaged or truncated TFLite file ({why})", hint=DAMAGED_HINT)
+
+
+def checked_shape(source: str, index: int, tensor, buffer_bytes: int = 0, itemsize: int = 0) -> tuple[int, ...]:
+    """Tensor `index`'s shape, checked before anything is allocated from it: no negative
+    dimension, at most MAX_ELEMENTS elements and, for a constant (`buffer_bytes` of `itemsize`
+    each), exactly the elements its buffer holds."""
+    shape = tuple(int(d) for d in tensor.ShapeAsNumpy()) if tensor.ShapeLength() else ()
+    size = math.prod(shape)
+    if min(shape, default=0) < 0 or size > MAX_ELEMENTS or (buffer_bytes and size * itemsize != buffer_bytes):
+        held = f" but its buffer holds {buffer_bytes} bytes" if buffer_bytes else ""
+        raise ModelError(f"{source}: tensor {index} has shape {list(shape)}{held}: the file is damaged",
+                         hint=DAMAGED_HINT)
+    return shape
 
 
 class _FloatTensor:
@@ -40,22 +72,17 @@ class _FloatTensor:
         return getattr(self._tensor, name)
 
 
-def _read(path: Path):
+def read_flatbuffer(path: Path):
+    """The file's root Model table, once it has the TFLite identifier and exactly one subgraph."""
     import tflite
 
-    blob = path.read_bytes()
+    blob = Path(path).read_bytes()
     if len(blob) < 8 or blob[4:8] != b"TFL3":
         raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier)",
                          hint="give a .tflite file written by the TFLite converter")
-    try:
-        model = tflite.Model.GetRootAsModel(blob, 0)
-        if model.SubgraphsLength() != 1:
-            raise ModelError(f"{path}: {model.SubgraphsLength()} subgraphs; mcuforge reads single-graph models")
-        model.Subgraphs(0).TensorsLength()
-    except ModelError:
-        raise
-    except Exception as exc:
-        raise ModelError(f"{path}: corrupt TFLite file ({type(exc).__name__}: {exc})") from None
+    model = tflite.Model.GetRootAsModel(blob, 0)
+    if model.SubgraphsLength() != 1:
+        raise ModelError(f"{path}: {model.SubgraphsLength()} subgraphs; mcuforge reads single-graph models")
     return model
 
 
@@ -63,8 +90,13 @@ def load_tflite(path: Path) -> ImportedModel:
     from tvm.relax.frontend.tflite import from_tflite
     from tvm.relax.frontend.tflite.tflite_frontend import OperatorConverter
 
-    model = _read(path)
-    graph = TfliteGraph(model, str(path))  # raises UnsupportedOp / ModelError for int8 models
+    try:
+        model = read_flatbuffer(path)
+        graph = TfliteGraph(model, str(path))  # raises UnsupportedOp / ModelError for int8 models
+        inp = check_float_io(str(path), [graph.input_spec()], "input")
+        out = check_float_io(str(path), [graph.output_spec()], "output")
+    except DAMAGE as exc:
+        raise damaged(path, exc) from None
     weights = graph.dequantized_weights  # tensor index -> float32 array
 
     class Converter(OperatorConverter):
@@ -84,9 +116,9 @@ def load_tflite(path: Path) -> ImportedModel:
         mod = from_tflite(model, op_converter=Converter)
     except Exception as exc:
         raise UnsupportedOp(f"{path}: TVM could not import the model: {type(exc).__name__}: "
-                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
-    inp = check_float_io(str(path), [graph.input_spec()], "input")
-    out = check_float_io(str(path), [graph.output_spec()], "output")
+                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+                            hint="the model may use what TVM's TFLite reader lacks; if the file may be "
+                            "damaged, " + DAMAGED_HINT) from None
     return ImportedModel(name=path.stem, source=str(path), mod=mod, input=inp, output=out,
                          reference=graph.run)
 

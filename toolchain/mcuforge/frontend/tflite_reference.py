@@ -42,6 +42,8 @@ def _pad_hw(x, padding: int, kh: int, kw: int, sh: int, sw: int, dh: int = 1, dw
 
 def _windows(x, kh, kw, sh, sw, dh=1, dw=1):
     """(N, OH, OW, KH, KW, C) view of sliding windows."""
+    if min(kh, kw, sh, sw, dh, dw) < 1:  # the view would reach outside x
+        raise ValueError(f"window {kh}x{kw}, strides {sh}x{sw}, dilations {dh}x{dw}")
     n, h, w, c = x.shape
     oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
     s = x.strides
@@ -73,22 +75,29 @@ class TfliteGraph:
         self._load_constants()
 
     def _load_constants(self) -> None:
+        """Every constant tensor as an array. Every tensor's name, shape and quantization are
+        read here, as TVM's importer reads them, so that a damaged file fails here, as damaged."""
+        from .tflite import checked_shape
+
         for i in range(self.g.TensorsLength()):
             t = self.g.Tensors(i)
+            name = t.Name().decode()
+            q = t.Quantization()
+            scale = q.ScaleAsNumpy().astype(np.float64) if q is not None and q.ScaleLength() else None
+            zero = q.ZeroPointAsNumpy().astype(np.float64) if q is not None and q.ZeroPointLength() else None
             data = self.model.Buffers(t.Buffer()).DataAsNumpy()
             if not isinstance(data, np.ndarray) or data.size == 0:
+                checked_shape(self.source, i, t)
                 continue
-            shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
             dtype = {FLOAT32: np.float32, INT32: np.int32, INT8: np.int8, INT64: np.int64}.get(t.Type())
             if dtype is None:
-                raise ModelError(f"{self.source}: constant tensor {t.Name().decode()} has TFLite type {t.Type()}")
+                raise ModelError(f"{self.source}: constant tensor {name} has TFLite type {t.Type()}")
+            shape = checked_shape(self.source, i, t, data.size, np.dtype(dtype).itemsize)
             value = np.frombuffer(data.tobytes(), dtype=dtype).reshape(shape)
             if t.Type() == INT8:
-                q = t.Quantization()
-                if q is None or q.ScaleLength() == 0:
-                    raise ModelError(f"{self.source}: int8 constant {t.Name().decode()} has no scale")
-                scale = q.ScaleAsNumpy().astype(np.float64)
-                zero = q.ZeroPointAsNumpy().astype(np.float64) if q.ZeroPointLength() else np.zeros_like(scale)
+                if scale is None:
+                    raise ModelError(f"{self.source}: int8 constant {name} has no scale")
+                zero = zero if zero is not None else np.zeros_like(scale)
                 axis = q.QuantizedDimension()
                 bshape = [1] * value.ndim
                 if scale.size > 1:
@@ -114,14 +123,24 @@ class TfliteGraph:
         return self._spec(self.g.Outputs(0))
 
     def run(self, x: np.ndarray) -> np.ndarray:
+        """The model's output for input `x`; a ModelError where the file's operators and shapes
+        contradict each other (a damaged file that TVM still imported)."""
+        from .tflite import DAMAGE, damaged
+
         env = dict(self.values)
         env[self.g.Inputs(0)] = np.asarray(x, np.float64).reshape(self.input_spec().shape)
-        for name, op in self.ops:
-            ins = [env[j] if j >= 0 else None for j in op.InputsAsNumpy()]
-            out_index = int(op.Outputs(0))
-            out_shape = tuple(int(d) for d in self.g.Tensors(out_index).ShapeAsNumpy())
-            env[out_index] = getattr(self, f"_op_{name.lower()}")(op, ins, out_shape)
-        return env[self.g.Outputs(0)].astype(np.float32)
+        try:
+            for index, (name, op) in enumerate(self.ops):
+                ins = [env[j] if j >= 0 else None for j in op.InputsAsNumpy()]
+                out_index = int(op.Outputs(0))
+                out_shape = tuple(int(d) for d in self.g.Tensors(out_index).ShapeAsNumpy())
+                env[out_index] = getattr(self, f"_op_{name.lower()}")(op, ins, out_shape)
+                if env[out_index].shape != out_shape:
+                    raise ValueError(f"operator {index} ({name}) computes shape {env[out_index].shape}, "
+                                     f"the file says {out_shape}")
+            return env[self.g.Outputs(0)].astype(np.float32)
+        except DAMAGE as exc:
+            raise damaged(self.source, exc) from None
 
     # --- operators (NHWC) ---
     def _op_conv_2d(self, op, ins, out_shape):
@@ -138,7 +157,7 @@ class TfliteGraph:
     def _op_depthwise_conv_2d(self, op, ins, out_shape):
         o = _options(op, "DepthwiseConv2DOptions")
         x, w = ins[0], ins[1]  # w: 1, KH, KW, C*M
-        m = o.DepthMultiplier() or w.shape[3] // x.shape[3]
+        m = w.shape[3] // x.shape[3]  # from the shapes, not the option: a wrong one would size arrays
         dh, dw = o.DilationHFactor(), o.DilationWFactor()
         xp = _pad_hw(x, o.Padding(), w.shape[1], w.shape[2], o.StrideH(), o.StrideW(), dh, dw)
         win = _windows(xp, w.shape[1], w.shape[2], o.StrideH(), o.StrideW(), dh, dw)

@@ -1,9 +1,14 @@
 """The quantized-model file (.mfq) `mcuforge quantize` writes and the integer compiler reads:
 a NumPy .npz archive holding the integer graph (tensors with their quantization, ops with their
-integer parameters) as arrays plus one JSON description."""
+integer parameters) as arrays plus one JSON description.
+
+The description carries a SHA-256 of the whole content (itself, and every array's name, dtype,
+shape and bytes), checked on load, so that a damaged file is refused instead of compiled with
+other weights. Version 1 files, written before the checksum, are read without it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,7 +17,20 @@ import numpy as np
 from ..errors import ModelError
 from .graph import QGraph, QOp, QTensor
 
-FORMAT = "mcuforge-qgraph-1"
+FORMAT = "mcuforge-qgraph-2"
+UNCHECKED_FORMAT = "mcuforge-qgraph-1"  # no checksum
+HINT = "quantize the model again with `mcuforge quantize`"
+
+
+def _digest(meta: dict, arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of the description (less its checksum) and of every array's name, dtype, shape
+    and bytes, in name order."""
+    h = hashlib.sha256(json.dumps({k: v for k, v in meta.items() if k != "sha256"}, sort_keys=True).encode())
+    for name in sorted(arrays):
+        a = arrays[name]
+        h.update(json.dumps([name, a.dtype.str, list(a.shape)]).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
 
 
 def save_qgraph(graph: QGraph, path: Path) -> Path:
@@ -35,6 +53,7 @@ def save_qgraph(graph: QGraph, path: Path) -> Path:
         ops.append({"index": op.index, "kind": op.kind, "inputs": [t.id for t in op.inputs],
                     "output": op.output.id, "params": scalars})
     meta = {"format": FORMAT, "tensors": tensors, "ops": ops, "input": graph.input.id, "output": graph.output.id}
+    meta["sha256"] = _digest(meta, arrays)
     path = Path(path)
     with path.open("wb") as f:
         np.savez(f, __meta__=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
@@ -42,20 +61,41 @@ def save_qgraph(graph: QGraph, path: Path) -> Path:
 
 
 def load_qgraph(path: Path) -> QGraph:
+    """The integer graph in `path`; a ModelError if it is not an .mfq file or is damaged."""
     try:
-        archive = np.load(path, allow_pickle=False)
-        meta = json.loads(archive["__meta__"].tobytes().decode())
-    except Exception as exc:
-        raise ModelError(f"{path}: not a quantized model written by `mcuforge quantize` ({type(exc).__name__})") from None
-    if meta.get("format") != FORMAT:
-        raise ModelError(f"{path}: format {meta.get('format')!r}, expected {FORMAT}")
+        with np.load(path, allow_pickle=False) as archive:  # zip checks each array's CRC-32
+            arrays = {name: archive[name] for name in archive.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode())
+    except Exception as exc:  # whatever zipfile, NumPy or json raise on bytes that are not an .mfq
+        raise ModelError(f"{path}: not a quantized model written by `mcuforge quantize`, or a damaged one "
+                         f"({type(exc).__name__})", hint=HINT) from None
+    version = meta.get("format") if isinstance(meta, dict) else None
+    if version not in (FORMAT, UNCHECKED_FORMAT):
+        raise ModelError(f"{path}: format {version!r}, expected {FORMAT}", hint=HINT)
+    if version == FORMAT and meta.get("sha256") != _digest(meta, arrays):
+        raise ModelError(f"{path}: damaged .mfq file: its content does not match its SHA-256 checksum", hint=HINT)
+    try:
+        return _graph(meta, arrays)
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelError(f"{path}: damaged .mfq file: its description does not hold together "
+                         f"({type(exc).__name__}: {exc})", hint=HINT) from None
+
+
+def _graph(meta: dict, arrays: dict[str, np.ndarray]) -> QGraph:
+    """The graph the description and arrays hold; KeyError for a missing key or a tensor id
+    nothing defines, TypeError or ValueError for a field of the wrong kind."""
     by_id = {}
     for t in meta["tensors"]:
-        get = lambda key: archive[f"t{t['id']}.{key}"] if f"t{t['id']}.{key}" in archive else None  # noqa: E731
-        by_id[t["id"]] = QTensor(t["id"], t["name"], tuple(t["shape"]), t["dtype"], get("scale"), get("zero_point"), get("data"))
+        shape = tuple(t["shape"])
+        data = arrays.get(f"t{t['id']}.data")
+        if not all(isinstance(d, int) and d >= 0 for d in shape) or (data is not None and data.shape != shape):
+            raise ValueError(f"tensor {t['id']} has shape {t['shape']} and data of shape "
+                             f"{None if data is None else list(data.shape)}")
+        by_id[t["id"]] = QTensor(t["id"], t["name"], shape, t["dtype"], arrays.get(f"t{t['id']}.scale"),
+                                 arrays.get(f"t{t['id']}.zero_point"), data)
     ops = []
     for n, o in enumerate(meta["ops"]):
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in o["params"].items()}
-        params.update({k.split(".", 1)[1]: archive[k] for k in archive.files if k.startswith(f"op{n}.")})
+        params.update({k.split(".", 1)[1]: a for k, a in arrays.items() if k.startswith(f"op{n}.")})
         ops.append(QOp(o["index"], o["kind"], [by_id[i] for i in o["inputs"]], by_id[o["output"]], params))
     return QGraph(sorted(by_id.values(), key=lambda t: t.id), ops, by_id[meta["input"]], by_id[meta["output"]])

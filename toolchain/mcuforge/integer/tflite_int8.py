@@ -1,5 +1,7 @@
 """int8 .tflite reader: the flatbuffer (via the `tflite` schema package) -> QGraph, each
-operator prepared by its op module. An operator mcuforge lacks is reported by name and index."""
+operator prepared by its op module. An operator mcuforge lacks is reported by name and index; a
+damaged file (cut short, bytes changed so that sizes, shapes or references contradict each
+other) by one ModelError."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, UnsupportedOp
+from ..frontend.tflite import DAMAGE, DAMAGED_HINT, checked_shape, damaged, read_flatbuffer
 from .graph import QGraph, QOp, QTensor
 from .ops import TFLITE
 
@@ -36,11 +39,13 @@ class Reader:
             q = t.Quantization()
             scale = q.ScaleAsNumpy().astype(np.float32) if q is not None and q.ScaleLength() else None
             zp = q.ZeroPointAsNumpy().astype(np.int64) if q is not None and q.ZeroPointLength() else None
-            shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
             raw = self.model.Buffers(t.Buffer()).DataAsNumpy()
             data = None
             if isinstance(raw, np.ndarray) and raw.size and dtype in _NUMPY:
+                shape = checked_shape(self.source, i, t, raw.size, np.dtype(_NUMPY[dtype]).itemsize)
                 data = np.frombuffer(raw.tobytes(), _NUMPY[dtype]).reshape(shape)
+            else:
+                shape = checked_shape(self.source, i, t)
             self.tensors[i] = QTensor(i, t.Name().decode(), shape, dtype, scale, zp, data)
         return self.tensors[i]
 
@@ -68,21 +73,32 @@ class Reader:
             if t.scale.size != 1:
                 self.unsupported(index, name, f"per-channel scales on the activation {t.name!r}")
 
+    def check(self, index: int, name: str, consistent: bool, what: str) -> None:
+        """Refuse operator `index` where its tensors or options contradict each other (`what`):
+        no converter writes that, so the file is damaged."""
+        if not consistent:
+            raise ModelError(f"{self.source}: operator {index} ({name}): {what}: the file is damaged",
+                             hint=DAMAGED_HINT)
+
     def qop(self, index, kind, inputs, output, params) -> QOp:
         return QOp(index, kind, inputs, output, params)
 
 
 def read_int8_tflite(path: Path) -> QGraph:
-    import tflite
+    """The integer graph of an int8 .tflite file; a ModelError if the file is damaged."""
+    try:
+        return _read(read_flatbuffer(path), str(path))
+    except DAMAGE as exc:
+        raise damaged(path, exc) from None
 
-    blob = Path(path).read_bytes()
-    if len(blob) < 8 or blob[4:8] != b"TFL3":
-        raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier)")
-    model = tflite.Model.GetRootAsModel(blob, 0)
-    r = Reader(model, str(path))
+
+def _read(model, source: str) -> QGraph:
+    """The graph of a Model table: its operators in order, each reading only tensors the input
+    or an earlier operator wrote."""
+    r = Reader(model, source)
     g = r.g
     if g.InputsLength() != 1 or g.OutputsLength() != 1:
-        raise ModelError(f"{path}: {g.InputsLength()} inputs and {g.OutputsLength()} outputs; "
+        raise ModelError(f"{source}: {g.InputsLength()} inputs and {g.OutputsLength()} outputs; "
                          "mcuforge needs exactly one of each")
     names = _builtin_names()
     ops = []
@@ -92,13 +108,22 @@ def read_int8_tflite(path: Path) -> QGraph:
         name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
         module = TFLITE.get(name)
         if module is None:
-            raise UnsupportedOp(f"{path}: operator {index} is {name}, which the integer path does not support",
+            raise UnsupportedOp(f"{source}: operator {index} is {name}, which the integer path does not support",
                                 hint="supported: " + ", ".join(sorted(TFLITE)))
         ops.append(module.from_tflite(r, op, index))
     inp, out = r.tensor(g.Inputs(0)), r.tensor(g.Outputs(0))
     if inp.dtype != "int8" or out.dtype != "int8":
-        raise ModelError(f"{path}: input {inp.dtype}, output {out.dtype}; the integer path needs int8 input and output",
+        raise ModelError(f"{source}: input {inp.dtype}, output {out.dtype}; "
+                         "the integer path needs int8 input and output",
                          hint="float models take the float path (--precision fp32)")
+    written = {inp.id}
+    for q in ops:
+        for t in q.inputs:
+            r.check(q.index, q.kind, t.id in written, f"reads tensor {t.id} before any operator writes it")
+        written.add(q.output.id)
+    if out.id not in written:
+        raise ModelError(f"{source}: no operator writes the output tensor {out.id}: the file is damaged",
+                         hint=DAMAGED_HINT)
     return QGraph(sorted(r.tensors.values(), key=lambda t: t.id), ops, inp, out)
 
 

@@ -25,8 +25,11 @@ def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
 
 
 def is_int8_tflite(path: Path) -> bool:
-    """Whether a .tflite file is a quantized model (int8 input), for the integer path."""
+    """Whether a .tflite file is a quantized model (int8 input), for the integer path; a
+    ModelError when the file is too damaged to tell."""
     import tflite
+
+    from ..frontend.tflite import DAMAGE, damaged
 
     blob = Path(path).read_bytes()
     if len(blob) < 8 or blob[4:8] != b"TFL3":
@@ -34,8 +37,8 @@ def is_int8_tflite(path: Path) -> bool:
     try:
         g = tflite.Model.GetRootAsModel(blob, 0).Subgraphs(0)
         return g.Tensors(g.Inputs(0)).Type() == 9
-    except Exception:
-        return False
+    except DAMAGE as exc:
+        raise damaged(path, exc) from None
 
 
 def tflm_arena(path: Path) -> tuple[int, int]:

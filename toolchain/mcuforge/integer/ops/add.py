@@ -19,6 +19,7 @@ def from_tflite(r, op, index):
     r.require_int8(index, "ADD", b, out)
     if a.shape != b.shape:
         r.unsupported(index, "ADD", "broadcasting between different shapes")
+    r.check(index, "ADD", out.shape == a.shape, f"inputs {list(a.shape)} and output {list(out.shape)} disagree")
     act_min, act_max = activation_range(r.options(op, CLASS).FusedActivationFunction(), out.s(), out.zp())
     return r.qop(index, "add", [a, b], out, params(a, b, out, act_min, act_max))
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import activation_range, same_padding
+from .common import activation_range, output_size, same_padding
 
 CLASS = "Pool2DOptions"
 
 
-def pool_params(r, op, x, out) -> dict:
-    """Window, strides, SAME/VALID padding and activation range of a TFLite pooling op."""
+def pool_params(r, op, index, name, x, out) -> dict:
+    """Window, strides, SAME/VALID padding and activation range of a TFLite pooling op, once
+    they agree with its shapes."""
     o = r.options(op, CLASS)
-    _, ih, iw, _ = x.shape
+    n, ih, iw, c = x.shape
     _, oh, ow, _ = out.shape
     kh, kw, sh, sw = o.FilterHeight(), o.FilterWidth(), o.StrideH(), o.StrideW()
     same = o.Padding() == 0
+    r.check(index, name, min(kh, kw, sh, sw) >= 1, f"window {kh}x{kw}, strides {sh}x{sw}")
+    r.check(index, name, out.shape == (n, output_size(ih, kh, sh, 1, same), output_size(iw, kw, sw, 1, same), c),
+            f"input {list(x.shape)} and output {list(out.shape)} disagree with the window")
     act_min, act_max = activation_range(o.FusedActivationFunction(), out.s(), out.zp())
     return dict(filter=(kh, kw), stride=(sh, sw),
                 pad=(same_padding(ih, kh, sh, 1, oh) if same else 0, same_padding(iw, kw, sw, 1, ow) if same else 0),
@@ -27,7 +31,7 @@ def from_tflite(r, op, index):
     x = r.inputs(op)[0]
     out = r.output(op)
     r.require_int8(index, "AVERAGE_POOL_2D", x, out)
-    return r.qop(index, "avg_pool2d", [x], out, pool_params(r, op, x, out))
+    return r.qop(index, "avg_pool2d", [x], out, pool_params(r, op, index, "AVERAGE_POOL_2D", x, out))
 
 
 def windows(op, x: np.ndarray):

@@ -35,6 +35,13 @@ def activation_range(act: int, scale: float, zero_point: int) -> tuple[int, int]
     raise ValueError(f"fused activation {act}")
 
 
+def output_size(size: int, k: int, stride: int, dilation: int, same: bool) -> int:
+    """The output length of a window of k taps sliding over `size` elements, as TFLite's
+    ComputeOutSize: ceil(size / stride) with SAME padding, else only the windows inside."""
+    effective = (k - 1) * dilation + 1
+    return (size + stride - 1) // stride if same else (size - effective + stride) // stride
+
+
 def same_padding(size: int, k: int, stride: int, dilation: int, out: int) -> int:
     """The padding before the data (TFLite's ComputePaddingHeightWidth: total // 2)."""
     effective = (k - 1) * dilation + 1

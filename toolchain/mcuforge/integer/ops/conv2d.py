@@ -5,17 +5,26 @@ from __future__ import annotations
 import numpy as np
 
 from ..fixedpoint import mbqm
-from .common import activation_range, channel_multipliers, same_padding, windows
+from .common import activation_range, channel_multipliers, output_size, same_padding, windows
 
 CLASS = "Conv2DOptions"
 
 
-def conv_params(r, op, x, w, b, out, opts, depthwise: bool) -> dict:
-    _, ih, iw, ic = x.shape
+def conv_params(r, index, x, w, b, out, opts, depthwise: bool) -> dict:
+    """The parameters of operator `index`, once its filter, bias, strides and shapes agree."""
+    name = "DEPTHWISE_CONV_2D" if depthwise else "CONV_2D"
+    n, ih, iw, ic = x.shape
     _, oh, ow, oc = out.shape
-    kh, kw = w.shape[1], w.shape[2]
+    _, kh, kw, _ = w.shape
     sh, sw, dh, dw = opts.StrideH(), opts.StrideW(), opts.DilationHFactor(), opts.DilationWFactor()
     same = opts.Padding() == 0
+    r.check(index, name, w.data is not None and (b is None or b.data is not None), "the filter or bias has no data")
+    r.check(index, name, min(sh, sw, dh, dw) >= 1, f"strides {sh}x{sw}, dilations {dh}x{dw}")
+    r.check(index, name, (w.shape == (1, kh, kw, oc) and oc % ic == 0 if depthwise else w.shape == (oc, kh, kw, ic))
+            and (b is None or b.shape == (oc,))
+            and out.shape == (n, output_size(ih, kh, sh, dh, same), output_size(iw, kw, sw, dw, same), oc),
+            f"input {list(x.shape)}, filter {list(w.shape)}, bias {list(b.shape) if b else None} and "
+            f"output {list(out.shape)} disagree")
     pad_h = same_padding(ih, kh, sh, dh, oh) if same else 0
     pad_w = same_padding(iw, kw, sw, dw, ow) if same else 0
     mult, shift = channel_multipliers(x.s(), w.scale, out.s(), oc)
@@ -31,7 +40,7 @@ def from_tflite(r, op, index):
     x, w, *rest = r.inputs(op)
     out = r.output(op)
     r.require_int8(index, "CONV_2D", x, out)
-    params = conv_params(r, op, x, w, rest[0] if rest else None, out, r.options(op, CLASS), depthwise=False)
+    params = conv_params(r, index, x, w, rest[0] if rest else None, out, r.options(op, CLASS), depthwise=False)
     if x.shape[3] == 1:
         return r.qop(index, "depthwise_conv2d", [x], out, as_depthwise(params))
     return r.qop(index, "conv2d", [x], out, params)

@@ -15,7 +15,7 @@ def from_tflite(r, op, index):
     out = r.output(op)
     r.require_int8(index, "DEPTHWISE_CONV_2D", x, out)
     opts = r.options(op, CLASS)
-    params = conv_params(r, op, x, w, rest[0] if rest else None, out, opts, depthwise=True)
+    params = conv_params(r, index, x, w, rest[0] if rest else None, out, opts, depthwise=True)
     params["depth_multiplier"] = out.shape[3] // x.shape[3]
     return r.qop(index, "depthwise_conv2d", [x], out, params)
 

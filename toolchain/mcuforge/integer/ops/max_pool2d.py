@@ -14,7 +14,7 @@ def from_tflite(r, op, index):
     x = r.inputs(op)[0]
     out = r.output(op)
     r.require_int8(index, "MAX_POOL_2D", x, out)
-    return r.qop(index, "max_pool2d", [x], out, pool_params(r, op, x, out))
+    return r.qop(index, "max_pool2d", [x], out, pool_params(r, op, index, "MAX_POOL_2D", x, out))
 
 
 def reference(op, x: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ def from_tflite(r, op, index):
     x = r.inputs(op)[0]
     out = r.output(op)
     r.require_int8(index, "RESHAPE", x, out)
+    r.check(index, "RESHAPE", x.size == out.size, f"input {list(x.shape)} and output {list(out.shape)} disagree")
     return r.qop(index, "reshape", [x], out, {})
 
 

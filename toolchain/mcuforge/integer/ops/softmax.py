@@ -20,6 +20,7 @@ def from_tflite(r, op, index):
     x = r.inputs(op)[0]
     out = r.output(op)
     r.require_int8(index, "SOFTMAX", x, out)
+    r.check(index, "SOFTMAX", x.shape == out.shape, f"input {list(x.shape)} and output {list(out.shape)} disagree")
     if out.zp() != -128 or abs(out.s() - 1 / 256) > 1e-9:
         r.unsupported(index, "SOFTMAX", "an int8 output quantization other than scale 1/256, zero point -128")
     beta = r.options(op, CLASS).Beta()
