@@ -6,12 +6,20 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from mcuforge.build import build_program
 from mcuforge.sim import run_program
 from mcuforge.target import all_targets, load_target
 
 TARGETS = [t.name for t in all_targets()]
+
+# Tests that train do so on one thread: the same sums in the same order whatever the number of
+# cores (pytest -n runs one test per core anyway). Their accuracy bounds come from the spread
+# measured over several seeds, which stands in for another CPU's float rounding. The variable
+# carries the setting to the mcuforge commands the tests start.
+os.environ["OMP_NUM_THREADS"] = "1"
+torch.set_num_threads(1)
 
 
 @pytest.fixture(params=TARGETS)

@@ -31,12 +31,21 @@ def _int8_inputs(quantized, xte):
         return (quantized[0](xte).int().numpy().astype(np.int64) - 128).astype(np.int8).reshape(len(xte), 1, 64)
 
 
+# Training is seeded and single-threaded (tests/conftest.py), but another CPU rounds floats
+# differently and the training takes another path. Measured over 8 initialisations (seeds 0-7,
+# one thread): MLP float 95.8-97.2 %, int8 QAT 95.0-96.7 %, float - QAT -0.3..1.7 points (a
+# fresh AMD EPYC machine: 96.9 / 95.8 %); CNN float 95.3-96.9 %, float - QAT -1.1..0 points.
+# The bounds leave about three test digits (0.8 points) beyond the worst seen.
+MLP_FLOAT_MIN, MLP_QAT_MIN, MLP_QAT_LOSS = 0.945, 0.94, 0.025
+CNN_QAT_LOSS = 0.01  # QAT never lost accuracy on the CNN: the margin alone
+
+
 def test_int8_qat_keeps_accuracy_and_is_exact_on_target(digits, target, tmp_path):
     float_model, quantized, xte, yte = digits
     quantized = quantized["int8"]
     float_acc, qat_acc = accuracy(float_model, xte, yte), accuracy(quantized, xte, yte)
-    assert float_acc > 0.9
-    assert qat_acc >= float_acc - 0.01, (float_acc, qat_acc)
+    assert float_acc >= MLP_FLOAT_MIN and qat_acc >= MLP_QAT_MIN, (float_acc, qat_acc)
+    assert qat_acc >= float_acc - MLP_QAT_LOSS, (float_acc, qat_acc)
 
     graph = export_sequential(quantized, xte[:1])
     with torch.no_grad():
@@ -45,7 +54,7 @@ def test_int8_qat_keeps_accuracy_and_is_exact_on_target(digits, target, tmp_path
     inputs = x_int8.reshape(len(xte), 1, 64)
     reference = np.stack([run_reference(graph, x) for x in inputs]).reshape(len(xte), -1)
     assert np.mean(reference.argmax(1) == fake_quant_top1) >= 0.99  # integer vs fake-quant
-    assert np.mean(reference.argmax(1) == yte.numpy()) >= float_acc - 0.01
+    assert np.mean(reference.argmax(1) == yte.numpy()) >= qat_acc - 0.01  # integer vs fake-quant accuracy
 
     compiled = compile_int8(graph, "digits_int8", target, tmp_path / "out")
     run = run_int8(compiled, inputs, tmp_path / "work")  # the whole test split, 360 digits
@@ -83,7 +92,7 @@ def test_int8_cnn_with_batch_norm_depthwise_and_pooling(tmp_path):
     quantized = train(quantize_sequential(float_model, PRESETS["int8"]), module.image_batches("train"), epochs=5, lr=5e-4)
     (xte, yte), = module.image_batches("test")
     float_acc, qat_acc = accuracy(float_model, xte, yte), accuracy(quantized, xte, yte)
-    assert qat_acc >= float_acc - 0.01, (float_acc, qat_acc)
+    assert qat_acc >= float_acc - CNN_QAT_LOSS, (float_acc, qat_acc)
     graph = export_sequential(quantized, example)
     assert [op.kind for op in graph.ops] == ["conv2d", "max_pool2d", "depthwise_conv2d", "conv2d", "max_pool2d",
                                              "reshape", "fully_connected"]

@@ -97,7 +97,9 @@ def test_qat_residual_cnn_keeps_its_accuracy_and_runs_bit_exact(tmp_path):
     quantized = train(quantize_model(float_model, PRESETS["int8"]), digits.image_batches("train"), epochs=3, lr=5e-4)
     (xte, yte), = digits.image_batches("test")
     float_acc, qat_acc = accuracy(float_model, xte, yte), accuracy(quantized, xte, yte)
-    assert float_acc >= 0.9 and qat_acc >= float_acc - 0.02, (float_acc, qat_acc)
+    # over 6 initialisations (seeds 0-5, one thread): float 91.7-95.3 %, QAT 92.8-94.7 %, float -
+    # QAT -1.4..0.8 points; the bounds leave about four test digits beyond the worst seen
+    assert float_acc >= 0.905 and qat_acc >= 0.915 and qat_acc >= float_acc - 0.02, (float_acc, qat_acc)
     graph = export_model(quantized, torch.zeros(1, 1, 8, 8))
     inputs = int8_inputs(quantized, xte, graph)
     reference = _reference(graph, inputs)
