@@ -16,12 +16,13 @@ def mcuforge(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def test_targets_json_lists_all_six():
+def test_targets_json_lists_the_six_simulated_and_the_host():
     proc = mcuforge("targets", "--json")
     assert proc.returncode == 0, proc.stderr
     data = {t["name"]: t for t in json.loads(proc.stdout)}
-    assert sorted(data) == sorted(TARGETS)
+    assert sorted(data) == sorted([*TARGETS, "host"])
     assert data["qemu-cortex-m55"]["peak_macs_per_insn"] == {"int8": 16, "fp16": 8, "fp32": 4}
+    assert data["host"]["qemu_machine"] is None and data["host"]["peak_macs_per_insn"] == {}
 
 
 def test_targets_table():
@@ -163,7 +164,8 @@ def test_quantize_digits_then_compile(tmp_path):
     report = json.loads(proc.stdout)
     stages = {s["name"]: s for s in report["stages"]}
     assert report["test_samples"] == 360 and report["on_target_mismatches"] == 0
-    assert stages["fake-quant (Brevitas)"]["accuracy"] >= stages["float"]["accuracy"] - 0.01
+    # the digits MLP of tests/quant/test_qat_digits.py: its bounds, measured over 8 seeds
+    assert stages["fake-quant (Brevitas)"]["accuracy"] >= stages["float"]["accuracy"] - 0.025
     assert stages["on target"]["accuracy"] == stages["integer host reference"]["accuracy"]
     proc = mcuforge("compile", str(mfq), "-t", "qemu-rv32imac", "-o", str(tmp_path / "c"), "--json")
     assert proc.returncode == 0, proc.stderr

@@ -75,3 +75,4 @@ def test_int8_tflite_points_to_the_integer_path():
     with pytest.raises(ModelError, match="quantized model") as exc:
         load_model(str(mlperf("kws_ref_model.tflite")))
     assert "--precision int8" in exc.value.hint
+

@@ -43,6 +43,21 @@ def test_host_reference_matches_tflite_micro(name):
     assert np.array_equal(got.reshape(want.shape), want)
 
 
+@pytest.mark.parametrize("name", MODELS)
+def test_host_target_is_bit_identical_to_tflite_micro_and_the_cortex_m4(name, tmp_path):
+    """The same C on the host (-t host): 1,000 random inputs against TFLite Micro, and the first
+    20 against the qemu-cortex-m4 program's outputs (as many as its flash holds for ResNet)."""
+    path = mlperf(name)
+    graph = read_int8_tflite(path)
+    inputs = random_int8_inputs(graph, 1000, seed=3)
+    host = run_int8(compile_int8(graph, path.stem, load_target("host"), tmp_path / "host"), inputs, tmp_path / "h")
+    assert len(host.seconds_per_inference) == 1000 and host.insns_per_inference == []
+    assert np.array_equal(host.outputs, tflm_outputs(path, inputs).reshape(host.outputs.shape))
+    m4 = run_int8(compile_int8(graph, path.stem, load_target("qemu-cortex-m4"), tmp_path / "m4"), inputs[:20],
+                  tmp_path / "m")
+    assert np.array_equal(host.outputs[:20], m4.outputs)
+
+
 SOFT_FLOAT = ("__addsf3", "__mulsf3", "__divsf3", "__floatsisf", "__fixsfsi", "__adddf3", "__muldf3",
               "__extendsfdf2", "__truncdfsf2")
 

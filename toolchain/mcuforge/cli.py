@@ -86,7 +86,7 @@ def targets(json_out: bool = typer.Option(False, "--json", help="machine-readabl
     """List the targets (targets/*.toml) with their features and memory."""
 
     def body() -> None:
-        ts = all_targets()
+        ts = all_targets(host=True)
         if json_out:
             _print_json([_target_dict(t) for t in ts])
             return
@@ -276,11 +276,14 @@ def run_c(
         report = {
             "target": t.name, "elf": str(program.elf), "exit_code": result.exit_code,
             "fault": result.fault, "output": result.output,
-            "insns": c.insns, "insns_lmul_weighted": c.insns_lmul_weighted,
-            "bench_insns": c.bench_insns, "bench_insns_lmul_weighted": c.bench_insns_lmul_weighted,
-            "regions": [list(r) for r in c.regions], "vsetvl_register_form": c.vsetvl_register_form,
             "sizes": program.sizes.as_dict(), "stack_used": result.stack_used, "records": result.records,
         }
+        if c is None:  # the host target: wall time
+            report["regions_ns"] = list(result.wall_ns)
+        else:
+            report.update({"insns": c.insns, "insns_lmul_weighted": c.insns_lmul_weighted,
+                           "bench_insns": c.bench_insns, "bench_insns_lmul_weighted": c.bench_insns_lmul_weighted,
+                           "regions": [list(r) for r in c.regions], "vsetvl_register_form": c.vsetvl_register_form})
         if json_out:
             _print_json(report)
         else:
@@ -289,14 +292,18 @@ def run_c(
             table.add_column("figure")
             table.add_column("value", justify="right")
             table.add_row("exit status", str(result.exit_code))
-            table.add_row("instructions (whole run)", f"{c.insns:,}")
-            table.add_row("instructions between markers", f"{c.bench_insns:,} in {len(c.regions)} region(s)")
-            if t.has("rvv"):
-                table.add_row("  LMUL-weighted", f"{c.bench_insns_lmul_weighted:,}")
-            s = program.sizes
-            table.add_row("flash (text+rodata+data)", f"{s.flash:,} B")
-            table.add_row("RAM (data+bss+stack reserve)", f"{s.ram:,} B")
-            table.add_row("stack used", f"{result.stack_used:,} B")
+            if c is None:
+                table.add_row("wall time between markers", f"{sum(result.wall_ns) / 1e3:,.1f} µs in "
+                              f"{len(result.wall_ns)} region(s)")
+            else:
+                table.add_row("instructions (whole run)", f"{c.insns:,}")
+                table.add_row("instructions between markers", f"{c.bench_insns:,} in {len(c.regions)} region(s)")
+                if t.has("rvv"):
+                    table.add_row("  LMUL-weighted", f"{c.bench_insns_lmul_weighted:,}")
+                s = program.sizes
+                table.add_row("flash (text+rodata+data)", f"{s.flash:,} B")
+                table.add_row("RAM (data+bss+stack reserve)", f"{s.ram:,} B")
+                table.add_row("stack used", f"{result.stack_used:,} B")
             out.print(table)
             if result.fault:
                 err.print(f"[bold red]fault:[/] {result.fault}", highlight=False)
@@ -358,7 +365,10 @@ def _dot_table(runs, n: int) -> Table:
 def _load(model: str, target: str):
     from .frontend import load_model
 
-    return load_model(model), load_target(target)
+    imported = load_model(model)
+    if imported.reference_note:
+        err.print(f"[yellow]note:[/] {imported.reference_note}", highlight=False)
+    return imported, load_target(target)
 
 
 ACCUMULATE_HELP = ("fp16 models: what convolutions and dense layers accumulate in, fp16 or fp32 "
@@ -469,9 +479,9 @@ def run(
             _print_json(figures)
         else:
             out.print(summary_table(figures, TOLERANCE[precision]))
-            if profile:
+            if profile and r.layer_insns:
                 out.print(layer_table(figures))
-        if r.max_rel_error > TOLERANCE[precision]:
+        if r.checked and r.max_rel_error > TOLERANCE[precision]:
             err.print(f"[bold red]mismatch:[/] max rel error {r.max_rel_error:.3g} > {TOLERANCE[precision]:g}")
             return 1
         return 0
@@ -528,7 +538,7 @@ def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out,
         _print_json(figures)
     else:
         out.print(int8_summary_table(figures))
-        if profile:
+        if profile and r.layer_insns:
             out.print(layer_table(figures))
     if r.mismatches or tflm:
         err.print(f"[bold red]mismatch:[/] {r.mismatches} inputs differ from the integer reference"

@@ -16,7 +16,7 @@ from .build import Program, build_program
 from .codegen.emit import EmittedFiles, emit
 from .codegen.graph import Graph, read_graph
 from .codegen.kernels import KernelSource, build_kernels
-from .codegen.planner import Buffer, MemoryPlan, plan_greedy_by_size
+from .codegen.planner import Buffer, MemoryPlan, StatePlan, plan_greedy_by_size, plan_state
 from .errors import DoesNotFit, McuforgeError
 from .frontend import ImportedModel
 from .passes import run_pipeline
@@ -53,6 +53,7 @@ class CompiledModel:
     weight_bytes: int
     compile_seconds: float
     accumulate: str = "fp32"  # fp16 or fp32 (the conv / dense accumulators)
+    state: StatePlan = field(default_factory=StatePlan, repr=False)  # kept between calls, beside the arena
 
     @property
     def sources(self) -> list[Path]:
@@ -101,6 +102,8 @@ def _buffers(graph: Graph, kernels: KernelSource) -> list[Buffer]:
     for step in graph.steps:
         for t in step.args:
             last_use[t.storage.id] = step.index
+    for _, value in graph.updates:  # a state's next value is copied into the state after the last step
+        last_use[value.storage.id] = len(graph.steps) - 1
     buffers = []
     for step in graph.steps:
         out = step.args[-1]
@@ -127,7 +130,7 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
     out = Path(out_dir)
     macs = count_macs(model.mod)
     mod = run_pipeline(model.mod, _pipeline_name(precision, kernels, accumulate))
-    graph = read_graph(mod)
+    graph = read_graph(mod, tuple(s.initial for s in model.state))
     weight_bytes = sum(t.nbytes for t in graph.tensors if t.kind == "const")
     if weight_bytes > target.memory.flash.length:
         raise DoesNotFit(f"{model.name}: the weights take {weight_bytes:,} B, more than the "
@@ -136,21 +139,22 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
                          hint="use a smaller model, int8 weights, or a target with more flash")
     tvm_kernels = build_kernels(mod)
     plan = plan_greedy_by_size(_buffers(graph, tvm_kernels), len(graph.steps))
+    state = plan_state({f"t{t.id}": t.nbytes for t in graph.states})
     ram_for_arena = target.memory.ram.length - target.memory.stack
-    if plan.arena_size > ram_for_arena:
-        raise DoesNotFit(f"{model.name}: the activation arena takes {plan.arena_size:,} B, more than the "
-                         f"{ram_for_arena:,} B of RAM {target.name} has beside its stack",
-                         region="RAM", overflow=plan.arena_size - ram_for_arena,
+    if plan.arena_size + state.size > ram_for_arena:
+        raise DoesNotFit(f"{model.name}: the activation arena ({plan.arena_size:,} B) and the state "
+                         f"({state.size:,} B) take more than the {ram_for_arena:,} B of RAM {target.name} has "
+                         "beside its stack", region="RAM", overflow=plan.arena_size + state.size - ram_for_arena,
                          hint="use a smaller input or model, or a target with more RAM")
-    files = emit(graph, tvm_kernels, plan, out, model.name, target)
-    (out / "plan.txt").write_text(plan.render_ascii() + "\n")
+    files = emit(graph, tvm_kernels, plan, out, model.name, target, state)
+    (out / "plan.txt").write_text(plan.render_ascii() + "\n" + (state.render_ascii() + "\n" if graph.states else ""))
     seconds = time.perf_counter() - start
     compiled = CompiledModel(model.name, target, precision, kernels, out, files, graph, plan, macs, weight_bytes,
-                             seconds, accumulate)
+                             seconds, accumulate, state)
     (out / "compile.json").write_text(json.dumps({
         "model": model.name, "source": model.source, "target": target.name, "precision": precision,
         "kernels": kernels, "accumulate": accumulate, "bound_layers": sum(1 for s in graph.steps if s.bound),
-        "macs": macs, "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size,
+        "macs": macs, "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size, "state_bytes": state.size,
         "naive_bytes": plan.naive_size, "layers": [s.kernel for s in graph.steps],
         "input_shape": list(model.input.shape), "output_shape": list(model.output.shape),
     }, indent=2) + "\n")
@@ -164,29 +168,44 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
 @dataclass
 class ModelRun:
     outputs: np.ndarray  # (N, *output shape), what the target computed
-    reference: np.ndarray  # the framework's outputs on the same inputs
-    insns_per_inference: list[int]
+    reference: np.ndarray | None  # the framework's outputs on the same inputs (None: no framework runs it)
+    insns_per_inference: list[int]  # QEMU's counts (LMUL-weighted); empty on the host target
     layer_insns: list[int] | None
     program: Program = field(repr=False)
     stack_used: int
+    seconds_per_inference: list[float] = field(default_factory=list)  # the host target: wall time
+
+    @property
+    def checked(self) -> bool:
+        return self.reference is not None
 
     @property
     def max_abs_error(self) -> float:
+        """NaN when unchecked."""
+        if self.reference is None:
+            return float("nan")
         return float(np.max(np.abs(self.outputs.astype(np.float64) - self.reference)))
 
     @property
     def max_rel_error(self) -> float:
-        """max |target - reference| / max |reference|, over all inputs and outputs."""
+        """max |target - reference| / max |reference|, over all inputs and outputs (NaN when unchecked)."""
+        if self.reference is None:
+            return float("nan")
         return self.max_abs_error / max(float(np.max(np.abs(self.reference))), 1e-30)
 
     @property
     def top1_agreement(self) -> float:
+        if self.reference is None:
+            return float("nan")
         n = len(self.outputs)
         got = self.outputs.reshape(n, -1).argmax(axis=1)
         return float(np.mean(got == self.reference.reshape(n, -1).argmax(axis=1)))
 
 
-def _inputs_header(inputs: np.ndarray, dtype: str) -> str:
+def _inputs_header(inputs: np.ndarray, dtype: str, on_stdin: bool) -> str:
+    """inputs.h: the inputs as a const array, or (on_stdin, the host target) only their number."""
+    if on_stdin:
+        return f"#define MF_INPUTS {len(inputs)}\n#define MF_INPUTS_ON_STDIN 1\n"
     words = inputs.astype(dtype).reshape(len(inputs), -1)
     view = words.view({4: np.uint32, 2: np.uint16, 1: np.uint8}[words.dtype.itemsize])
     ctype = {4: "uint32_t", 2: "uint16_t", 1: "uint8_t"}[words.dtype.itemsize]
@@ -198,33 +217,53 @@ def _inputs_header(inputs: np.ndarray, dtype: str) -> str:
             + ",\n".join(rows) + "\n};\n")
 
 
-def build_model_program(compiled: CompiledModel, inputs: np.ndarray, work: Path, profile: bool = False) -> Program:
+def build_model_program(compiled: CompiledModel, inputs: np.ndarray, work: Path, profile: bool = False,
+                        reset_before: int | None = None) -> Program:
+    """The harness and the model for `compiled`'s target, running `inputs` as one sequence
+    (reset_before=k: the state reset before input k)."""
     work.mkdir(parents=True, exist_ok=True)
-    (work / "inputs.h").write_text(_inputs_header(inputs, compiled.graph.input.dtype))
+    (work / "inputs.h").write_text(_inputs_header(inputs, compiled.graph.input.dtype, compiled.target.is_host))
     defines = {"MF_MODEL_PROFILE": None} if profile else {}
+    if reset_before is not None:
+        defines["MF_RESET_BEFORE"] = reset_before
     return build_program(compiled.target, [HARNESS, *compiled.sources], work / ("profile" if profile else "run"),
                          name=compiled.name.replace(".", "_"), include_dirs=[compiled.out_dir, work],
                          defines=defines)
 
 
 def run_model(compiled: CompiledModel, model: ImportedModel, inputs: np.ndarray, work: Path,
-              profile: bool = True, timeout: float = 300) -> ModelRun:
-    program = build_model_program(compiled, inputs, work)
-    result = run_program(program, timeout=timeout).check()
+              profile: bool = True, timeout: float = 300, reset_before: int | None = None) -> ModelRun:
+    """Run `inputs` in order on the target (a model with state carries it from one to the next;
+    reset_before=k resets it before input k) and the framework's reference on the same sequence."""
+    program = build_model_program(compiled, inputs, work, reset_before=reset_before)
+    result = run_program(program, timeout=timeout, stdin=input_bytes(compiled, inputs)).check()
     dtype = np.dtype(compiled.graph.output.dtype)
     outputs = []
     for n in range(len(inputs)):
         words = [int(w, 16) for w in result.records[f"y{n}"].split(",")]
         outputs.append(np.array(words, dtype=np.uint32).astype(np.uint16 if dtype == np.float16 else np.uint32)
                        .view(dtype).reshape(compiled.graph.output.shape))
-    reference = np.stack([np.asarray(model.reference(x), dtype=np.float64).reshape(compiled.graph.output.shape)
-                          for x in inputs])
+    parts = [inputs] if reset_before is None else [inputs[:reset_before], inputs[reset_before:]]
+    references = [model.reference_outputs(part) for part in parts if len(part)]
+    reference = None if any(r is None for r in references) else np.concatenate(references)
+    if reference is not None:
+        reference = np.asarray(reference, np.float64).reshape(len(inputs), *compiled.graph.output.shape)
     layers = None
-    if profile:
+    if profile and result.counts is not None:  # per-layer instruction counts (none on the host)
         prof = run_program(build_model_program(compiled, inputs[:1], work, profile=True), timeout=timeout).check()
         layers = [r[1] for r in prof.counts.regions]
-    return ModelRun(np.stack(outputs), reference, [r[1] for r in result.counts.regions], layers,
-                    program, result.stack_used or 0)
+    return ModelRun(np.stack(outputs), reference, region_insns(result), layers, program, result.stack_used or 0,
+                    seconds_per_inference=[ns / 1e9 for ns in result.wall_ns])
+
+
+def input_bytes(compiled, inputs: np.ndarray) -> bytes | None:
+    """The inputs as the harness reads them on the host target's stdin (None elsewhere)."""
+    return inputs.astype(compiled.graph.input.dtype).tobytes() if compiled.target.is_host else None
+
+
+def region_insns(result) -> list[int]:
+    """The instructions of each benchmark region (LMUL-weighted); none on the host target."""
+    return [r[1] for r in result.counts.regions] if result.counts is not None else []
 
 
 def random_inputs(model: ImportedModel, n: int, seed: int = 0) -> np.ndarray:

@@ -15,7 +15,7 @@ LD_DIR = FIRMWARE_DIR / "ld"
 
 
 def cache_dir() -> Path:
-    """A per-user cache for built helpers (the QEMU plugin); created on first use."""
+    """A per-user cache for built helpers (the QEMU plugin) and compiled objects; created on first use."""
     base = os.environ.get("MCUFORGE_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mcuforge"
     )

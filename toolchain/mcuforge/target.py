@@ -20,10 +20,11 @@ from typing import Mapping
 from .errors import TargetError
 from .paths import KERNELS_DIR, TARGETS_DIR
 
-ARCHES = ("arm", "riscv")
+ARCHES = ("arm", "riscv", "host")
 FEATURES = {
     "arm": ("dsp", "fpu", "fpu-dp", "fp16", "mve", "mve-fp"),
     "riscv": ("fpu", "fpu-dp", "fp16", "rvv", "rvv-fp", "rvv-fp16"),
+    "host": ("fpu", "fpu-dp", "fp16"),  # the host compiler's _Float16, in hardware or emulated
 }
 QEMU_SYSTEMS = {"arm": "qemu-system-arm", "riscv": "qemu-system-riscv32"}
 DTYPES = ("int8", "fp16", "fp32")
@@ -167,6 +168,12 @@ class Target:
     hil: Hil | None = None
 
     @property
+    def is_host(self) -> bool:
+        """The native host target: the same C built with the host compiler, run as a process
+        (wall time, no instruction counts)."""
+        return self.arch == "host"
+
+    @property
     def is_board(self) -> bool:
         """A real board (PlatformIO), not a simulated core."""
         return self.platformio is not None
@@ -261,6 +268,9 @@ def _validate(t: Target) -> None:
             f"unknown for {t.arch}: {', '.join(sorted(unknown))}; known: {', '.join(FEATURES[t.arch])}",
         )
     flags = " ".join(t.compiler.cflags)
+    if t.is_host:
+        _validate_host(t)
+        return
     derived = _arm_features(t) if t.arch == "arm" else _riscv_features(t)
     for feat in sorted(t.features - derived):
         raise t.fail("features", f"lists {feat!r}, but the compiler flags ({flags}) do not enable it")
@@ -279,6 +289,20 @@ def _validate(t: Target) -> None:
     _validate_memory(t)
     _validate_peaks(t)
     _validate_variants(t)
+
+
+def _validate_host(t: Target) -> None:
+    """The host target: the native compiler (triple "native"), no simulator, no peaks (it is
+    measured in wall time), the portable kernels only."""
+    if t.compiler.triple != "native":
+        raise t.fail("compiler.triple", "the host target compiles with the native compiler: 'native'")
+    if t.qemu is not None or t.platformio is not None or t.hil is not None:
+        raise t.fail("qemu", "the host target runs as a process: no [qemu], [platformio] or [hil]")
+    if t.peak_macs_per_insn:
+        raise t.fail("peak_macs_per_insn", "the host target reports wall time, not instructions: leave it empty")
+    if t.kernel_variants != ("ref",):
+        raise t.fail("kernels.variants", "the host target builds the portable kernels: ['ref']")
+    _validate_memory(t)
 
 
 def _validate_memory(t: Target) -> None:
@@ -484,9 +508,10 @@ def load_target(name: str, directory: Path = TARGETS_DIR) -> Target:
     return load_target_file(path)
 
 
-def all_targets(directory: Path = TARGETS_DIR) -> list[Target]:
-    """The simulated targets (targets/*.toml)."""
-    return [load_target(name, directory) for name in target_names(directory)]
+def all_targets(directory: Path = TARGETS_DIR, host: bool = False) -> list[Target]:
+    """The simulated targets (targets/*.toml), and the host target with host=True."""
+    targets = [load_target(name, directory) for name in target_names(directory)]
+    return [t for t in targets if host or not t.is_host]
 
 
 BOARDS_DIR = TARGETS_DIR / "boards"

@@ -60,13 +60,21 @@ class Sizes:
                 "stack": self.stack, "flash": self.flash, "ram": self.ram}
 
 
+# 32- and 64-bit ELF (the host target's programs are 64-bit): e_shoff's format and offset, the
+# offset of e_shentsize/e_shnum/e_shstrndx, a section header's format, a symbol's format and
+# size, and where a symbol's name, value, size, info and section index are in it.
+_LAYOUT = {1: ("<I", 0x20, 0x2E, "<IIIIIIIIII", "<IIIBBH", 16, (0, 1, 2, 3, 5)),
+           2: ("<Q", 0x28, 0x3A, "<IIQQQQIIQQ", "<IBBHQQ", 24, (0, 4, 5, 1, 3))}
+
+
 def read_elf(path: Path) -> ElfInfo:
     blob = Path(path).read_bytes()
-    if blob[:4] != b"\x7fELF" or blob[4] != 1 or blob[5] != 1:
-        raise BuildError(f"{path}: not a 32-bit little-endian ELF file")
-    shoff, = struct.unpack_from("<I", blob, 0x20)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", blob, 0x2E)
-    raw = [struct.unpack_from("<IIIIIIIIII", blob, shoff + i * shentsize) for i in range(shnum)]
+    if blob[:4] != b"\x7fELF" or blob[4] not in _LAYOUT or blob[5] != 1:
+        raise BuildError(f"{path}: not a little-endian ELF file")
+    off_fmt, shoff_at, shinfo_at, sh_fmt, sym_fmt, sym_size, fields = _LAYOUT[blob[4]]
+    shoff, = struct.unpack_from(off_fmt, blob, shoff_at)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", blob, shinfo_at)
+    raw = [struct.unpack_from(sh_fmt, blob, shoff + i * shentsize) for i in range(shnum)]
     strtab_off = raw[shstrndx][4]
 
     def cstr(offset: int) -> str:
@@ -79,8 +87,9 @@ def read_elf(path: Path) -> ElfInfo:
         if s[1] != SHT_SYMTAB:
             continue
         names = raw[s[6]][4]  # sh_link -> string table
-        for off in range(s[4], s[4] + s[5], 16):
-            name_off, value, size, info, _other, shndx = struct.unpack_from("<IIIBBH", blob, off)
+        for off in range(s[4], s[4] + s[5], sym_size):
+            sym = struct.unpack_from(sym_fmt, blob, off)
+            name_off, value, size, info, shndx = (sym[i] for i in fields)
             if name_off and shndx and (info & 0xF) in (0, 1, 2):  # defined NOTYPE/OBJECT/FUNC
                 name = cstr(names + name_off)
                 symbols.setdefault(name, value)
@@ -89,13 +98,20 @@ def read_elf(path: Path) -> ElfInfo:
 
 
 def program_sizes(info: ElfInfo, target: Target) -> Sizes:
-    """Classify the allocated sections by the memory region they are placed in."""
+    """Classify the allocated sections by the memory region they are placed in (on the host, a
+    process's memory, by their flags)."""
     flash, ram = target.memory.flash, target.memory.ram
     text = rodata = data = bss = stack = 0
     for sec in info.sections:
         if not sec.alloc or sec.size == 0:
             continue
-        if flash.origin <= sec.addr < flash.end:
+        if target.is_host:
+            writable = bool(sec.flags & 0x1)  # SHF_WRITE
+            text += sec.size if sec.flags & 0x4 else 0
+            rodata += sec.size if not writable and not sec.flags & 0x4 else 0
+            data += sec.size if writable and sec.type != SHT_NOBITS else 0
+            bss += sec.size if sec.type == SHT_NOBITS else 0
+        elif flash.origin <= sec.addr < flash.end:
             if sec.flags & 0x4:  # SHF_EXECINSTR
                 text += sec.size
             else:

@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 from ..errors import BuildError
 from ..paths import KERNELS_DIR, RUNTIME_DIR
 from ..target import Target
+from .cache import compile_cached
 from .elf import ElfInfo, Sizes, program_sizes, read_elf
 from .linker import check_overflow, write_linker_script
 from .tools import libgcc, picolibc, tool
@@ -43,6 +44,10 @@ class Program:
 
 
 def runtime_sources(target: Target) -> list[Path]:
+    """The runtime: start-up, semihosting console and exit for a core (common/ and its port);
+    the host target's own (host/: stdio, exit, the monotonic clock)."""
+    if target.is_host:
+        return sorted((RUNTIME_DIR / "host").glob("*.c"))
     sources = sorted((RUNTIME_DIR / "common").glob("*.c"))
     port = RUNTIME_DIR / target.arch
     return sources + sorted(port.glob("*.c")) + sorted(port.glob("*.S"))
@@ -50,11 +55,22 @@ def runtime_sources(target: Target) -> list[Path]:
 
 def compile_flags(target: Target, opt: str = "-O2", include_dirs: Iterable[Path] = (),
                   defines: Mapping[str, str | int | None] | None = None, firmware_includes: bool = True) -> list[str]:
-    flags = [f"--target={target.compiler.triple}", *target.compiler.cflags, opt, *COMMON_CFLAGS]
+    if target.is_host:  # the native compiler with the system's C library
+        flags = [*target.compiler.cflags, opt, *(f for f in COMMON_CFLAGS if f != "-nostdlibinc")]
+    else:
+        flags = [f"--target={target.compiler.triple}", *target.compiler.cflags, opt, *COMMON_CFLAGS]
     flags += [f"-I{d}" for d in ((RUNTIME_DIR, KERNELS_DIR) if firmware_includes else ()) + tuple(include_dirs)]
     for name, value in (defines or {}).items():
         flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
     return flags
+
+
+# clang 19's loop vectorizer crashes on some of TVM's loop nests for Zve32f ("error in backend:
+# Invalid size request on a scalable vector": an average pooling of 3 x 6 x 8 x 6 fp32 values,
+# NCHW). Such a unit is compiled again without loop vectorization (the flag after -O2, which
+# would otherwise turn it back on).
+COMPILER_CRASH = "PLEASE submit a bug report"
+CRASH_FALLBACK_CFLAGS = ("-fno-vectorize",)
 
 
 def _run(cmd: list[str], what: str) -> str:
@@ -62,6 +78,16 @@ def _run(cmd: list[str], what: str) -> str:
     if proc.returncode != 0:
         raise BuildError(f"{what} failed:\n{(proc.stderr or proc.stdout).strip()}")
     return proc.stderr
+
+
+def _compile(cmd: list[str], what: str) -> str:
+    """Compile one unit; a compiler crash is retried once without loop vectorization."""
+    try:
+        return _run(cmd, what)
+    except BuildError as exc:
+        if COMPILER_CRASH not in exc.message:
+            raise
+        return _run([*cmd, *CRASH_FALLBACK_CFLAGS], f"{what} (without loop vectorization)")
 
 
 def build_program(
@@ -105,10 +131,14 @@ def build_program(
     for i, (src, src_flags) in enumerate(units):
         obj = out / "obj" / f"{i:03d}_{src.stem}{src.suffix.replace('.', '_')}.o"
         obj.parent.mkdir(exist_ok=True)
-        _run([clang, *src_flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name} for {target.name}")
+        compile_cached(lambda cmd: _compile(cmd, f"compiling {src.name} for {target.name}"), clang, src_flags, src, obj)
         objects.append(str(obj))
-    script = linker_script or write_linker_script(target, out / f"{name}.ld")
     elf = out / f"{name}.elf"
+    if target.is_host:
+        _run([clang, "-o", str(elf), *objects, "-lm"], f"linking {elf.name} for the host")
+        info = read_elf(elf)
+        return Program(elf=elf, target=target, sizes=program_sizes(info, target), info=info)
+    script = linker_script or write_linker_script(target, out / f"{name}.ld")
     cmd = [tool("ld.lld"), "-T", str(script), "--gc-sections", "-Map", str(out / f"{name}.map"),
            "-o", str(elf), *objects, "--start-group", picolibc(runtime_target.compiler.libgcc),
            libgcc(runtime_target.compiler.libgcc), "--end-group"]

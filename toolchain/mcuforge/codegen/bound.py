@@ -57,6 +57,7 @@ class BoundOp:
     arrays: dict[str, np.ndarray] = field(repr=False)  # struct field -> constant, stored layout
     scratch: int = 0  # bytes of arena scratch during the call
     inputs: int = 1  # activation arguments of the call (before the output)
+    batch: int = 1  # images: the kernel computes one, model.c calls it once per image
 
 
 def _activation(anchor, bias: bool = True):
@@ -280,7 +281,7 @@ def conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: tuple[int,
     return BoundOp(_kernel("conv2d", dtype, acc32), "mf_conv_params_f",
                    _conv_fields(weights.shape[:3], in_shape, out_shape, strides, padding, dilation, act),
                    {"weights": _blocked(weights.reshape(oc, -1), dtype), "bias": _padded_bias(bias, oc, dtype)},
-                   scratch=conv_scratch_size(ic, dtype))
+                   scratch=conv_scratch_size(ic, dtype), batch=in_shape[0])
 
 
 def depthwise_conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: tuple[int, ...],
@@ -295,7 +296,7 @@ def depthwise_conv2d_op(weights: np.ndarray, bias: np.ndarray | None, in_shape: 
     return BoundOp(f"mf_depthwise_conv2d_{DTYPES[dtype]}", "mf_conv_params_f",
                    _conv_fields(weights.shape[:3], in_shape, out_shape, strides, padding, dilation, act),
                    {"weights": np.ascontiguousarray(_padded_rows(taps, dtype).T),
-                    "bias": _padded_bias(bias, channels, dtype)})
+                    "bias": _padded_bias(bias, channels, dtype)}, batch=in_shape[0])
 
 
 def pool2d_op(kind: str, dtype: str, pool_size, in_shape: tuple[int, ...], out_shape: tuple[int, ...],
@@ -304,7 +305,7 @@ def pool2d_op(kind: str, dtype: str, pool_size, in_shape: tuple[int, ...], out_s
     fields, no arrays."""
     fields = _conv_fields((in_shape[3], *pool_size), in_shape, out_shape, strides, padding, dilation,
                           (-np.inf, np.inf))
-    return BoundOp(f"mf_{kind}_{DTYPES[dtype]}", "mf_conv_params_f", fields, {})
+    return BoundOp(f"mf_{kind}_{DTYPES[dtype]}", "mf_conv_params_f", fields, {}, batch=in_shape[0])
 
 
 def add_op(out_shape: tuple[int, ...], dtype: str, act: tuple[float, float] = (-np.inf, np.inf)) -> BoundOp:

@@ -23,10 +23,10 @@ DTYPE_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "i
 @dataclass
 class Tensor:
     id: int
-    kind: str  # "input" | "const" | "buffer" | "output" | "view"
+    kind: str  # "input" | "const" | "buffer" | "output" | "view" | "state" (kept between calls)
     shape: tuple[int, ...]
     dtype: str
-    data: np.ndarray | None = field(default=None, repr=False)  # constants only
+    data: np.ndarray | None = field(default=None, repr=False)  # constants; state: its value at reset
     base: "Tensor | None" = field(default=None, repr=False)  # views only: the tensor they alias
 
     @property
@@ -53,6 +53,13 @@ class Graph:
     steps: list[Step]
     input: Tensor
     output: Tensor
+    # state kept between calls: (the state tensor, the tensor its next value is in), copied
+    # into the state at the end of each call
+    updates: list[tuple[Tensor, Tensor]] = field(default_factory=list)
+
+    @property
+    def states(self) -> list[Tensor]:
+        return [state for state, _ in self.updates]
 
 
 def _tensor_sinfo(sinfo, what: str) -> tuple[tuple[int, ...], str]:
@@ -68,7 +75,9 @@ def _data(const) -> np.ndarray:
     return (const.value if isinstance(const, ir.expr.GenericConst) else const.data).numpy()
 
 
-def read_graph(mod) -> Graph:
+def read_graph(mod, state: tuple[np.ndarray, ...] = ()) -> Graph:
+    """The call sequence of `mod`'s main function. A stateful model's main takes (input,
+    *state) and returns (output, *next state); `state` holds each state's value at reset."""
     main = mod["main"]
     tensors: list[Tensor] = []
     env: dict = {}  # relax.Var -> Tensor
@@ -79,11 +88,14 @@ def read_graph(mod) -> Graph:
         tensors.append(t)
         return t
 
-    if len(main.params) != 1:
-        raise UnsupportedOp(f"the model has {len(main.params)} inputs; mcuforge needs exactly one")
+    if len(main.params) != 1 + len(state):
+        raise UnsupportedOp(f"the model has {len(main.params) - len(state)} inputs; mcuforge needs exactly one")
     shape, dtype = _tensor_sinfo(main.params[0].ty, "the model input")
     inp = new("input", shape, dtype)
     env[main.params[0]] = inp
+    for param, initial in zip(main.params[1:], state):
+        shape, dtype = _tensor_sinfo(param.ty, f"the state {param.name}")
+        env[param] = new("state", shape, dtype, np.asarray(initial, dtype).reshape(shape))
 
     def value_of(expr) -> Tensor:
         if isinstance(expr, CONSTANTS):
@@ -127,19 +139,27 @@ def read_graph(mod) -> Graph:
                 env[binding.var] = new("view", shape, dtype, base=base)
             elif isinstance(value, relax.Tuple) and len(value.fields) == 1:
                 env[binding.var] = value_of(value.fields[0])
+            elif isinstance(value, relax.Tuple):  # a stateful model's results: read at the end
+                env[binding.var] = value
             elif isinstance(value, relax.TupleGetItem) and value.tuple_value in env:
-                env[binding.var] = env[value.tuple_value]
+                held = env[value.tuple_value]
+                env[binding.var] = value_of(held.fields[value.index]) if isinstance(held, relax.Tuple) else held
             elif isinstance(value, relax.Var):
                 env[binding.var] = value_of(value)
             else:
                 what = value.op.name if isinstance(value, relax.Call) and hasattr(value.op, "name") else type(value).__name__
                 raise UnsupportedOp(f"the operator {what} has no kernel: TVM could not lower it to TIR")
     result = main.body.body
-    out = value_of(result.fields[0] if isinstance(result, relax.Tuple) else result)
-    if isinstance(result, relax.Tuple) and len(result.fields) != 1:
-        raise UnsupportedOp(f"the model has {len(result.fields)} outputs; mcuforge needs exactly one")
+    if isinstance(result, relax.Var) and isinstance(env.get(result), relax.Tuple):
+        result = env[result]
+    fields = list(result.fields) if isinstance(result, relax.Tuple) else [result]
+    if len(fields) != 1 + len(state):
+        raise UnsupportedOp(f"the model has {len(fields) - len(state)} outputs; mcuforge needs exactly one")
+    out = value_of(fields[0])
     root = out.storage
     if root.kind != "buffer":
         raise UnsupportedOp("the model output is not computed by any kernel (it is the input or a constant)")
     root.kind = "output"  # the last kernel writes straight into the caller's buffer
-    return Graph(tensors, steps, inp, out)
+    states = [env[p] for p in main.params[1:]]
+    updates = [(s, value_of(f)) for s, f in zip(states, fields[1:])]
+    return Graph(tensors, steps, inp, out, updates)

@@ -164,3 +164,31 @@ def plan_greedy_by_size(buffers: list[Buffer], steps: int, overlaps: tuple[Overl
         return plain
     shared = _place(buffers, steps, tuple(overlaps))
     return shared if shared.arena_size < plain.arena_size else plain
+
+
+@dataclass(frozen=True)
+class StatePlan:
+    """The state storage: tensors a model keeps between calls, each at its own offset for the
+    program's whole life (never reused, unlike the arena), in the order given."""
+    placements: tuple[Placement, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return max((p.end for p in self.placements), default=0)
+
+    def offset(self, name: str) -> int:
+        return next(p.offset for p in self.placements if p.buffer.name == name)
+
+    def render_ascii(self) -> str:
+        lines = [f"state: {self.size} B, kept between calls (set by mf_model_reset)"]
+        lines += [f"  {p.buffer.name:<8} @ {p.offset:>7}  {p.buffer.size:>7} B" for p in self.placements]
+        return "\n".join(lines)
+
+
+def plan_state(sizes: dict[str, int]) -> StatePlan:
+    """One after the other, aligned: state is alive from reset to the program's end."""
+    placements, offset = [], 0
+    for name, size in sizes.items():
+        placements.append(Placement(Buffer(name, size, 0, 0), offset))
+        offset += align(size)
+    return StatePlan(tuple(placements))

@@ -23,16 +23,41 @@ class TensorSpec:
 
 
 @dataclass(frozen=True)
+class StateSpec:
+    """A tensor the model keeps between calls (a buffer its forward pass updates): its name in
+    the model and its value at reset."""
+
+    name: str
+    initial: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ImportedModel:
     """A model in Relax, with one input and one output, and the framework's own forward pass
-    (`reference`) on float32 NumPy arrays of the input's shape."""
+    (`reference`) on float32 NumPy arrays of the input's shape: None where no framework can run
+    the model, and then the outputs are unchecked. `reference_note` says, in one line, when the
+    reference is not the framework's usual one, or missing."""
 
     name: str
     source: str  # where it came from: "models/mlp.py:make", "model.onnx", ...
     mod: object = field(repr=False)  # tvm.IRModule (Relax), weights bound as constants
     input: TensorSpec = field(repr=False)
     output: TensorSpec = field(repr=False)
-    reference: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    reference: Callable[[np.ndarray], np.ndarray] | None = field(repr=False)
+    reference_note: str | None = None
+    # A stateful model: `mod`'s main takes (input, *state) and returns (output, *next state);
+    # `sequence_reference` runs a sequence of inputs in order from the state at reset.
+    state: tuple[StateSpec, ...] = ()
+    sequence_reference: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+
+    def reference_outputs(self, inputs: np.ndarray) -> np.ndarray | None:
+        """The framework's outputs on `inputs` taken as a sequence from the state at reset
+        (each on its own for a stateless model); None where no framework runs the model."""
+        if self.sequence_reference is not None:
+            return self.sequence_reference(inputs)
+        if self.reference is None:
+            return None
+        return np.stack([np.asarray(self.reference(x)) for x in inputs])
 
 
 def load_model(spec: str) -> ImportedModel:
@@ -68,9 +93,16 @@ def check_float_io(source: str, specs: list[TensorSpec], what: str) -> TensorSpe
         raise ModelError(f"{source}: the model has {len(specs)} {what}s; mcuforge compiles models "
                          f"with exactly one {what} (found: {', '.join(s.name for s in specs)})")
     spec = specs[0]
+    if spec.dtype in ("int32", "int64"):
+        raise ModelError(f"{source}: {what} {spec.name!r} is {spec.dtype}: integer indices (an embedding "
+                         "lookup, a gather) rather than data; mcuforge compiles models whose "
+                         f"{what} is a float32 tensor",
+                         hint="compile the part after the lookup (its float32 output as the input) and do "
+                              "the lookup in your own code")
     if spec.dtype != "float32":
         raise ModelError(f"{source}: {what} {spec.name!r} is {spec.dtype}; the float path needs float32",
-                         hint="int8 models go through the integer path (--precision int8)")
+                         hint="int8 .tflite models take the integer path (--precision int8); float models are "
+                              "quantized with `mcuforge quantize`")
     if any((not isinstance(d, int)) or d <= 0 for d in spec.shape):
         raise ModelError(f"{source}: {what} {spec.name!r} has a dynamic shape {spec.shape}; "
                          "microcontroller code needs static shapes",

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, UnsupportedOp
-from .model import ImportedModel, TensorSpec, check_float_io
+from .model import ImportedModel, StateSpec, TensorSpec, check_float_io
 
 # torch 2.13 warns about its own pytree internals whenever an exported program is copied.
 warnings.filterwarnings("ignore", message=r".*treespec, LeafSpec.*", category=FutureWarning)
@@ -80,7 +80,7 @@ def load_exported(path: Path) -> ImportedModel:
         raise ModelError(f"{path}: not a readable torch.export program ({type(exc).__name__}: {exc})",
                          hint="save one with torch.export.save(torch.export.export(model, (x,)), 'm.pt2')") from None
     example = _example_from_program(ep, str(path))
-    return _from_program(ep, _numpy_forward(ep.module()), name=path.stem, source=str(path), example=example)
+    return _from_program(ep, ep.module(), name=path.stem, source=str(path), example=example)
 
 
 def _numpy_forward(module):
@@ -117,7 +117,7 @@ def from_torch(model, example, name: str, source: str) -> ImportedModel:
                          f"{str(exc).splitlines()[0] if str(exc) else ''}",
                          hint="the forward pass must be traceable with static shapes (no data-dependent control flow)") from None
 
-    return _from_program(ep, _numpy_forward(model), name, source, example)
+    return _from_program(ep, model, name, source, example)
 
 
 def _unsupported_nodes(ep) -> list:
@@ -143,7 +143,64 @@ def _where(node) -> str:
     return ""
 
 
-def _from_program(ep, reference, name: str, source: str, example) -> ImportedModel:
+def _step_function(module, state: list[str]):
+    """The model as a function of (input, *state) -> (output, *next state): each buffer the
+    forward pass updates becomes an input and an output (a copy of it is what the forward pass
+    updates), so that the program TVM imports has no hidden mutation."""
+    import torch
+
+    class Step(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.module = module
+
+        def forward(self, x, *values):
+            values = [v.clone() for v in values]
+            y = torch.func.functional_call(self.module, dict(zip(state, values)), (x,))
+            return (y, *values)
+
+    return Step()
+
+
+def _sequence_forward(module, state: list[str]):
+    """The model's outputs on a sequence of inputs, in order, from its initial state (a fresh
+    copy of the module for each sequence)."""
+    import copy
+
+    def run(inputs: np.ndarray) -> np.ndarray:
+        fresh = copy.deepcopy(module)
+        forward = _numpy_forward(fresh)
+        return np.stack([forward(np.asarray(x, np.float32)) for x in inputs])
+
+    return run
+
+
+def _with_state(ep, module, example, source: str):
+    """(program, state specs, sequence reference) of a model that updates buffers in forward();
+    (ep, (), None) of one that does not."""
+    import torch
+
+    state = sorted(set(ep.graph_signature.buffers_to_mutate.values()))
+    if not state:
+        return ep, (), None
+    buffers = dict(module.named_buffers())
+    initial = [buffers[name].detach().clone() for name in state]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            step = torch.export.export(_step_function(module, state), (example, *initial)).run_decompositions()
+    except Exception as exc:
+        raise ModelError(f"{source}: the model keeps state in its buffers {', '.join(state)}, and torch.export "
+                         f"could not trace it as a step function: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+    specs = tuple(StateSpec(name, t.numpy().astype(np.float32)) for name, t in zip(state, initial))
+    return step, specs, _sequence_forward(module, state)
+
+
+def _from_program(ep, module, name: str, source: str, example) -> ImportedModel:
+    """A model whose forward pass updates buffers (state kept between calls) becomes a step
+    function of (input, *state) with the buffers' values at reset (ImportedModel.state), and a
+    reference that runs sequences from that state."""
     import torch
     from tvm.relax.frontend.torch import from_exported_program
 
@@ -156,7 +213,14 @@ def _from_program(ep, reference, name: str, source: str, example) -> ImportedMod
             + (f"; also unsupported: {', '.join(others)}" if others else ""),
             hint="replace it with supported operations in the model, or open an issue naming the operator")
     try:
-        mod = from_exported_program(ep, keep_params_as_input=False)
+        ep = ep.run_decompositions()
+    except Exception as exc:
+        raise UnsupportedOp(f"{source}: torch.export could not decompose the model: {type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+    ep, state, sequence = _with_state(ep, module, example, source)
+    reference = _numpy_forward(module) if sequence is None else (lambda x: sequence(np.asarray(x)[None])[0])
+    try:
+        mod = from_exported_program(ep, keep_params_as_input=False, run_ep_decomposition=False)
     except Exception as exc:
         raise UnsupportedOp(f"{source}: TVM could not import the model: {type(exc).__name__}: {exc}") from None
     out = reference(example.detach().numpy().astype(np.float32) if example.dtype == torch.float32 else example.numpy())
@@ -164,4 +228,5 @@ def _from_program(ep, reference, name: str, source: str, example) -> ImportedMod
         raise ModelError(f"{source}: the model returns {type(out).__name__}; mcuforge needs one output tensor")
     inp = check_float_io(source, [TensorSpec("input", tuple(int(d) for d in example.shape), str(example.dtype).removeprefix("torch."))], "input")
     outp = check_float_io(source, [TensorSpec("output", tuple(out.shape), str(out.dtype))], "output")
-    return ImportedModel(name=name, source=source, mod=mod, input=inp, output=outp, reference=reference)
+    return ImportedModel(name=name, source=source, mod=mod, input=inp, output=outp, reference=reference,
+                         state=state, sequence_reference=sequence)

@@ -62,6 +62,9 @@ class HilModel:
             from ..integer.tflite_int8 import run_reference
 
             return run_reference(self.compiled.graph, x).reshape(-1)
+        if self.imported.reference is None:
+            raise McuforgeError(f"{self.imported.reference_note}; the HIL suite compares with a reference",
+                                hint="run the HIL suite on a model a framework can run")
         return np.asarray(self.imported.reference(x.astype(np.float32)), dtype=np.float64).reshape(-1)
 
     def decode(self, output: bytes) -> np.ndarray:

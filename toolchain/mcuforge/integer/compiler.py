@@ -12,7 +12,7 @@ import numpy as np
 
 from ..build import Program
 from ..codegen.planner import Buffer, MemoryPlan, Overlap, plan_greedy_by_size
-from ..errors import DoesNotFit
+from ..errors import DoesNotFit, UnsupportedOp
 from ..sim import run_program
 from ..target import Target
 from .emit import KERNELS, emit_int8, scratch_bytes, storage, stored_weights
@@ -76,8 +76,9 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
     start = time.perf_counter()
     out = Path(out_dir)
     if graph.input.shape[:1] != (1,):
-        raise DoesNotFit(f"{name}: batch {graph.input.shape[0]}; microcontroller code runs batch 1",
-                         region="RAM", overflow=0)
+        raise UnsupportedOp(f"{name}: the input has a batch of {graph.input.shape[0]}; the integer kernels "
+                            "compute one sample per call",
+                            hint="export the model with a batch of 1 and call it once per sample")
     graph = lower_for_target(graph, target)
     weight_bytes = sum(stored_weights(op, target).nbytes for op in graph.ops if "weights" in op.params)
     if weight_bytes > target.memory.flash.length:
@@ -101,10 +102,11 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
 class Int8Run:
     outputs: np.ndarray  # int8, (N, *output shape), from the target
     reference: np.ndarray  # int8, the integer host reference on the same inputs
-    insns_per_inference: list[int]
+    insns_per_inference: list[int]  # QEMU's counts (LMUL-weighted); empty on the host target
     layer_insns: list[int] | None
     program: Program = field(repr=False)
     stack_used: int
+    seconds_per_inference: list[float] = field(default_factory=list)  # the host target: wall time
 
     @property
     def mismatches(self) -> int:
@@ -119,17 +121,17 @@ def random_int8_inputs(graph: QGraph, n: int, seed: int = 0) -> np.ndarray:
 
 def run_int8(compiled: CompiledInt8, inputs: np.ndarray, work: Path, profile: bool = False,
              timeout: float = 600) -> Int8Run:
-    from ..compiler import build_model_program
+    from ..compiler import build_model_program, input_bytes, region_insns
 
     program = build_model_program(compiled, inputs, work)
-    result = run_program(program, timeout=timeout).check()
+    result = run_program(program, timeout=timeout, stdin=input_bytes(compiled, inputs)).check()
     shape = compiled.graph.output.shape
     outputs = np.stack([np.array([int(w, 16) for w in result.records[f"y{n}"].split(",")], np.uint8)
                         .view(np.int8).reshape(shape) for n in range(len(inputs))])
     reference = np.stack([run_reference(compiled.graph, x) for x in inputs])
     layers = None
-    if profile:
+    if profile and result.counts is not None:  # per-layer instruction counts (none on the host)
         prof = run_program(build_model_program(compiled, inputs[:1], work, profile=True), timeout=timeout).check()
         layers = [r[1] for r in prof.counts.regions]
-    return Int8Run(outputs, reference, [r[1] for r in result.counts.regions], layers, program,
-                   result.stack_used or 0)
+    return Int8Run(outputs, reference, region_insns(result), layers, program, result.stack_used or 0,
+                   seconds_per_inference=[ns / 1e9 for ns in result.wall_ns])

@@ -29,6 +29,7 @@ from typing import Callable
 import tvm
 from tvm import relax
 
+from ..errors import CompileError, McuforgeError
 from .bind_kernels import BindKernels
 from .clip_as_min_max import ClipAsMinMax
 from .fold_batch_norm import FoldBatchNorm
@@ -69,6 +70,16 @@ for _name in ("fp16", "fp16-acc32"):
 
 
 def run_pipeline(mod: tvm.IRModule, name: str) -> tvm.IRModule:
-    for _step, factory in PIPELINES[name]:
-        mod = factory()(mod)
+    """Apply the pipeline; a pass that fails inside TVM is a CompileError naming the pass."""
+    for step, factory in PIPELINES[name]:
+        try:
+            mod = factory()(mod)
+        except McuforgeError:
+            raise
+        except Exception as exc:  # TVM's InternalError / TVMError: a gap or a bug in TVM
+            text = str(exc).strip()
+            raise CompileError(f"the compiler's pass {step} failed on this model ({name}): {type(exc).__name__}: "
+                               f"{text.splitlines()[-1] if text else ''}",
+                               hint="another precision (--precision fp32) or --kernels tvm may avoid the pass; "
+                                    "please report it with the model") from None
     return mod

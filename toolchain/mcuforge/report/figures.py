@@ -10,24 +10,42 @@ from __future__ import annotations
 from rich.table import Table
 
 
-def run_figures(compiled, run) -> dict:
-    sizes = run.program.sizes
+def _cost(compiled, run, peak_dtype: str) -> dict:
+    """Instructions per inference (the slowest input) and MAC/instruction from QEMU; on the host
+    target, whose programs QEMU does not run, wall seconds per inference (the median) instead."""
     insns = run.insns_per_inference
     per_inf = max(insns) if insns else 0
+    seconds = sorted(getattr(run, "seconds_per_inference", []))
+    return {"insns_per_inference": per_inf, "insns_each": insns, "macs": compiled.macs,
+            "mac_per_insn": compiled.macs / per_inf if per_inf else None,
+            "peak_mac_per_insn": compiled.target.peak(peak_dtype),
+            "seconds_per_inference": seconds[len(seconds) // 2] if seconds else None}
+
+
+def _cost_rows(t: Table, f: dict) -> None:
+    if f.get("seconds_per_inference") is not None:
+        t.add_row("wall time / inference (host, median)", f"{1e6 * f['seconds_per_inference']:,.1f} µs")
+        t.add_row("MACs / inference", f"{f['macs']:,}")
+        return
+    t.add_row("instructions / inference", f"{f['insns_per_inference']:,}")
+    t.add_row("MACs / inference", f"{f['macs']:,}")
+    peak, mpi = f["peak_mac_per_insn"], f["mac_per_insn"]
+    t.add_row("MAC / instruction", f"{mpi:.3f}" + (f" ({100 * mpi / peak:.1f} % of peak {peak:g})" if peak else ""))
+
+
+def run_figures(compiled, run) -> dict:
+    sizes = run.program.sizes
     return {
         "model": compiled.name, "target": compiled.target.name, "precision": compiled.precision,
         "kernels": getattr(compiled, "kernels", "mcuforge"),  # float path: --kernels; int8: always ours
         "accumulate": getattr(compiled, "accumulate", "int32"),  # float path: --accumulate
-        "inputs": len(run.outputs), "max_abs_error": run.max_abs_error, "max_rel_error": run.max_rel_error,
-        "top1_agreement": run.top1_agreement,
-        "insns_per_inference": per_inf, "insns_each": insns,
-        "macs": compiled.macs, "mac_per_insn": compiled.macs / per_inf if per_inf else None,
+        "inputs": len(run.outputs), **_verdict(run),
         # the multiply-accumulates' type: fp16 models with fp32 accumulation use fp32 FMAs
-        "peak_mac_per_insn": compiled.target.peak(
-            "fp16" if compiled.precision == "fp16" and getattr(compiled, "accumulate", "") == "fp16" else "fp32"),
+        **_cost(compiled, run, "fp16" if compiled.precision == "fp16" and
+                getattr(compiled, "accumulate", "") == "fp16" else "fp32"),
         "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
         "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
-        "naive": compiled.plan.naive_size, "stack_used": run.stack_used,
+        "naive": compiled.plan.naive_size, "state": compiled.state.size, "stack_used": run.stack_used,
         "layers": [{"kernel": s.kernel, "insns": n} for s, n in
                    zip(compiled.graph.steps, run.layer_insns or [None] * len(compiled.graph.steps))],
         "compile_seconds": compiled.compile_seconds,
@@ -36,26 +54,35 @@ def run_figures(compiled, run) -> dict:
     }
 
 
+def _verdict(run) -> dict:
+    """The errors against the framework's reference, None where no framework could run the model."""
+    checked = run.reference is not None
+    return {"checked": checked, "max_abs_error": run.max_abs_error if checked else None,
+            "max_rel_error": run.max_rel_error if checked else None,
+            "top1_agreement": run.top1_agreement if checked else None}
+
+
 def summary_table(f: dict, tolerance: float) -> Table:
     acc = ", fp32 accumulation" if f["precision"] == "fp16" and f.get("accumulate") == "fp32" else ""
     t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}{acc}, {f.get('kernels', 'mcuforge')} kernels, "
                     f"{f['inputs']} inputs)")
     t.add_column("figure")
     t.add_column("value", justify="right")
-    ok = f["max_rel_error"] <= tolerance
-    t.add_row("max abs error", f"{f['max_abs_error']:.3g}")
-    t.add_row("max rel error (max|Δ| / max|ref|)",
-              f"{f['max_rel_error']:.3g} [{'green' if ok else 'red'}]({'≤' if ok else '>'} {tolerance:g})[/]")
-    t.add_row("top-1 agreement", f"{100 * f['top1_agreement']:.0f} %")
-    t.add_row("instructions / inference", f"{f['insns_per_inference']:,}")
-    peak = f["peak_mac_per_insn"]
-    mpi = f["mac_per_insn"]
-    t.add_row("MACs / inference", f"{f['macs']:,}")
-    t.add_row("MAC / instruction", f"{mpi:.3f}" + (f" ({100 * mpi / peak:.1f} % of peak {peak:g})" if peak else ""))
+    if f.get("checked", True):
+        ok = f["max_rel_error"] <= tolerance
+        t.add_row("max abs error", f"{f['max_abs_error']:.3g}")
+        t.add_row("max rel error (max|Δ| / max|ref|)",
+                  f"{f['max_rel_error']:.3g} [{'green' if ok else 'red'}]({'≤' if ok else '>'} {tolerance:g})[/]")
+        t.add_row("top-1 agreement", f"{100 * f['top1_agreement']:.0f} %")
+    else:
+        t.add_row("outputs", "[yellow]unchecked: no framework could run the model[/]")
+    _cost_rows(t, f)
     t.add_row("flash (text + rodata + data)", f"{f['flash']:,} B (weights {f['weights']:,} B)")
     t.add_row("RAM (data + bss + stack used)", f"{f['ram']:,} B")
     t.add_row("  arena (planned / naive sum)", f"{f['arena']:,} / {f['naive']:,} B "
               f"({100 * f['arena'] / max(f['naive'], 1):.0f} %)")
+    if f.get("state"):
+        t.add_row("  state (kept between calls)", f"{f['state']:,} B")
     t.add_row("  stack used", f"{f['stack_used']:,} B")
     return t
 
@@ -76,14 +103,10 @@ def layer_table(f: dict) -> Table:
 
 def int8_figures(compiled, run, tflm_mismatches: int | None) -> dict:
     sizes = run.program.sizes
-    per_inf = max(run.insns_per_inference)
     return {
         "model": compiled.name, "target": compiled.target.name, "precision": "int8",
         "inputs": len(run.outputs), "mismatches_vs_reference": run.mismatches,
-        "mismatches_vs_tflite_micro": tflm_mismatches,
-        "insns_per_inference": per_inf, "insns_each": run.insns_per_inference,
-        "macs": compiled.macs, "mac_per_insn": compiled.macs / per_inf,
-        "peak_mac_per_insn": compiled.target.peak("int8"),
+        "mismatches_vs_tflite_micro": tflm_mismatches, **_cost(compiled, run, "int8"),
         "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
         "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
         "naive": compiled.plan.naive_size, "stack_used": run.stack_used,
@@ -110,10 +133,7 @@ def int8_summary_table(f: dict) -> Table:
 
     t.add_row("vs integer host reference", exact(f["mismatches_vs_reference"]))
     t.add_row("vs TFLite Micro", exact(f["mismatches_vs_tflite_micro"]))
-    t.add_row("instructions / inference", f"{f['insns_per_inference']:,}")
-    t.add_row("MACs / inference", f"{f['macs']:,}")
-    peak = f["peak_mac_per_insn"]
-    t.add_row("MAC / instruction", f"{f['mac_per_insn']:.3f} ({100 * f['mac_per_insn'] / peak:.1f} % of peak {peak:g})")
+    _cost_rows(t, f)
     t.add_row("flash (text + rodata + data)", f"{f['flash']:,} B (weights {f['weights']:,} B)")
     t.add_row("RAM (data + bss + stack used)", f"{f['ram']:,} B")
     t.add_row("  arena (planned / naive sum)", f"{f['arena']:,} / {f['naive']:,} B")

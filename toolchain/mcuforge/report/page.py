@@ -40,6 +40,8 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
         check = (f"{f['inputs'] - f['mismatches_vs_reference']} of {f['inputs']} outputs bit-identical to the "
                  "integer host reference" + ("" if f["mismatches_vs_tflite_micro"] is None else
                  f", {f['inputs'] - f['mismatches_vs_tflite_micro']} to TFLite Micro"))
+    elif not f.get("checked", True):
+        check = "outputs unchecked: no framework could run the model"
     else:
         check = (f"max rel error {f['max_rel_error']:.3g}, max abs error {f['max_abs_error']:.3g}, top-1 "
                  f"agreement {100 * f['top1_agreement']:.0f} % over {f['inputs']} inputs")

@@ -52,6 +52,7 @@ class SimResult:
     records: dict[str, str] = field(default_factory=dict)  # "@mf key=value" records, last wins
     counts: Counts | None = None
     fault: str | None = None  # the fault report ("*** fault: ...") when the CPU faulted
+    wall_ns: tuple[int, ...] = ()  # the host target: each benchmark region's wall time (ns)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +108,7 @@ def run_program(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     count: bool = True,
+    stdin: bytes | None = None,
 ) -> SimResult:
     """Run `program` on `target` (default: the target it was built for) in QEMU.
 
@@ -119,6 +121,10 @@ def run_program(
         if target is None:
             raise ValueError("run_program(path) needs a target")
         elf, symbols = Path(program), None
+    if target.is_host:
+        return run_native(elf, target, timeout, stdin or b"")
+    if stdin:
+        raise ValueError("a program on QEMU takes no stdin")
     cmd = qemu_command(target, elf)
     with tempfile.TemporaryDirectory(prefix="mcuforge-sim-") as tmp:
         counts_file = Path(tmp) / "counts.json"
@@ -151,6 +157,29 @@ def run_program(
                            f"(QEMU status {proc.returncode}):\n{_tail(text) or '(no output)'}")
         counts = _read_counts(counts_file, strict=proc.returncode == 0) if count else None
     return SimResult(target.name, proc.returncode, output, records, counts, fault)
+
+
+def run_native(elf: Path, target: Target, timeout: float, stdin: bytes) -> SimResult:
+    """Run a program built for the host target as a process, `stdin` its input: its exit
+    status, output, records and the wall time of each benchmark region; a crash (a signal) is
+    reported as a fault."""
+    proc = subprocess.Popen([str(elf)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        raw, _ = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raw = _stop(proc)
+        raise SimTimeout(f"host: {elf.name} did not exit within {timeout:g} s and was stopped.\n"
+                         f"Output before the stop:\n{_tail(raw.decode(errors='replace')) or '(none)'}",
+                         hint="if the program is just slow, raise the time limit (--timeout)") from None
+    text = raw.decode(errors="replace")
+    regions = tuple(int(line.split("=", 1)[1]) for line in text.splitlines() if line.startswith("@mf region_ns="))
+    output, records, _ = _parse_output(text)
+    fault = None
+    if proc.returncode < 0:
+        fault = f"the process was killed by {signal.Signals(-proc.returncode).name}"
+        records["fault"] = signal.Signals(-proc.returncode).name
+    return SimResult(target.name, proc.returncode, output, records, None, fault, regions)
 
 
 def _stop(proc: subprocess.Popen) -> bytes:

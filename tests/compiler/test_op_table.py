@@ -1,0 +1,120 @@
+"""The ops the frontends accept, one small model each, at batch 1 and batch 3, imported through
+PyTorch and through ONNX, compiled fp32 and fp16 for a Cortex-M4, a Cortex-M55 and a RISC-V
+vector core, run there and compared with the framework: each case matches its reference or is
+refused with a clean error (EXPECTED_REFUSALS), never silently wrong.
+
+Each op is followed by nothing the kernels could hide it behind, so a binding pattern that
+accepts a layer its kernel does not compute (a batch, a layout, groups, dilation) fails here."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+from mcuforge.errors import McuforgeError
+from mcuforge.frontend import load_model
+from mcuforge.frontend.torch import from_torch
+from mcuforge.target import load_target
+
+TARGETS = ["qemu-cortex-m4", "qemu-cortex-m55", "qemu-rv32-zve32f-zvfh"]
+
+
+class Lambda(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class Residual(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(self.conv(x) + x)
+
+
+# name -> (layers, input shape without the batch)
+CASES = {
+    "conv1d": (lambda: nn.Conv1d(3, 8, 5), (3, 24)),
+    "conv1d-padded-dilated-nobias": (lambda: nn.Conv1d(4, 6, 3, padding=2, dilation=2, bias=False), (4, 20)),
+    "conv2d": (lambda: nn.Conv2d(3, 8, 3), (3, 9, 7)),
+    "conv2d-padded-relu": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU()), (3, 7, 5)),
+    "conv2d-strided-asymmetric": (lambda: nn.Conv2d(5, 4, (3, 2), stride=(2, 1), padding=(1, 0)), (5, 9, 6)),
+    "conv2d-dilated-relu6": (lambda: nn.Sequential(nn.Conv2d(4, 6, 3, dilation=2, padding=2), nn.ReLU6()), (4, 8, 8)),
+    "conv2d-nobias-1x1": (lambda: nn.Conv2d(16, 12, 1, bias=False), (16, 4, 5)),
+    "depthwise-padded-relu": (lambda: nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU()), (8, 6, 5)),
+    "depthwise-strided-nobias": (lambda: nn.Conv2d(6, 6, 3, stride=2, groups=6, bias=False), (6, 9, 9)),
+    "depthwise-multiplier-2": (lambda: nn.Conv2d(4, 8, 3, groups=4), (4, 6, 6)),
+    "grouped": (lambda: nn.Conv2d(8, 6, 3, groups=2, padding=1), (8, 5, 5)),
+    "dense-relu": (lambda: nn.Sequential(nn.Linear(40, 24), nn.ReLU()), (40,)),
+    "dense-nobias": (lambda: nn.Linear(33, 7, bias=False), (33,)),
+    "dense-over-rows": (lambda: nn.Linear(12, 5), (4, 12)),
+    "avg-pool": (lambda: nn.AvgPool2d(2), (6, 8, 6)),
+    "avg-pool-padded": (lambda: nn.AvgPool2d(3, stride=2, padding=1), (6, 7, 7)),
+    "max-pool": (lambda: nn.MaxPool2d(3, stride=2), (5, 9, 9)),
+    "global-avg-pool": (lambda: nn.AdaptiveAvgPool2d(1), (8, 5, 4)),
+    "residual-add": (lambda: Residual(6), (6, 5, 5)),
+    "activations": (lambda: nn.Sequential(nn.Conv2d(4, 8, 1), nn.Sigmoid(), nn.Conv2d(8, 8, 1), nn.Tanh(),
+                                          nn.Conv2d(8, 8, 1), nn.LeakyReLU(0.1), nn.Conv2d(8, 8, 1), nn.Hardswish(),
+                                          nn.Conv2d(8, 8, 1), nn.GELU()), (4, 3, 3)),
+    "pad": (lambda: Lambda(lambda x: F.pad(x, (1, 2, 0, 1))), (3, 4, 5)),
+    "softmax": (lambda: nn.Sequential(nn.Linear(20, 10), nn.Softmax(dim=-1)), (20,)),
+}
+# Cases refused, (frontend, case, precision) -> what the message must say. TVM imports ONNX's
+# Clip (a ReLU6) as calls of generated TIR functions, which its fp16 conversion cannot handle.
+EXPECTED_REFUSALS: dict[tuple[str, str, str], str] = {
+    ("onnx", "conv2d-dilated-relu6", "fp16"): "the compiler's pass to-fp16 failed on this model",
+}
+
+
+def _model(case: str, batch: int):
+    torch.manual_seed(sum(map(ord, case)))
+    layers, shape = CASES[case]
+    model = layers().eval()
+    with torch.no_grad():  # biases and weights away from zero, so every term shows in the output
+        for p in model.parameters():
+            p.uniform_(-0.5, 0.5)
+    return model, torch.randn(batch, *shape)
+
+
+def _import(case: str, batch: int, frontend: str, tmp_path):
+    model, example = _model(case, batch)
+    if frontend == "pytorch":
+        return from_torch(model, example, name=case, source=f"{case} (PyTorch)")
+    path = tmp_path / f"{case}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(model, (example,), str(path), dynamo=False, opset_version=17)
+    return load_model(str(path))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+@pytest.mark.parametrize("frontend", ["pytorch", "onnx"])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("case", list(CASES))
+def test_op_matches_its_reference_or_is_refused(case, batch, frontend, precision, tmp_path):
+    refusal = EXPECTED_REFUSALS.get((frontend, case, precision))
+    model = _import(case, batch, frontend, tmp_path)
+    assert model.input.shape[0] == batch
+    inputs = random_inputs(model, 2, seed=batch)
+    for name in TARGETS:
+        target = load_target(name)
+        try:
+            compiled = compile_model(model, target, precision, tmp_path / name / "out")
+        except McuforgeError as exc:
+            assert refusal and refusal in str(exc), f"{case} via {frontend}, {precision}: refused: {exc}"
+            continue
+        assert refusal is None, f"{case} via {frontend}, {precision} was expected to be refused ({refusal})"
+        run = run_model(compiled, model, inputs, tmp_path / name / "work", profile=False)
+        assert run.outputs.shape == (2, *model.output.shape)
+        assert run.max_rel_error <= TOLERANCE[precision], \
+            f"{case} batch {batch} via {frontend}, {precision} on {name}: max rel error {run.max_rel_error:.3g}"
