@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test bench doctor
+.PHONY: setup demo test test-fast bench doctor
 
 setup:
 	@bash toolchain/setup.sh
@@ -18,6 +18,10 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest -q -n 2
+
+# pure Python and the host target, no simulator (tests/conftest.py: FAST)
+test-fast: setup
+	@$(PY) -m pytest -q -n 2 -m fast tests
 
 bench: setup
 	@$(PY) bench/run.py

@@ -84,3 +84,22 @@ def zoo_module(name: str):
 def zoo(name: str):
     """(module, example input) from models/<name>.py's make()."""
     return zoo_module(name).make()
+
+
+# The fast tier (`make test-fast`, under 2 minutes on 2 cores): pure Python and the host target,
+# no simulator. The full suite (`make test`) runs these too.
+FAST = ("test_target.py", "codegen/", "passes/", "integer/test_serialize.py", "integer/test_packing.py",
+        "integer/test_errors.py", "hil/test_protocol.py", "frontend/test_damaged_files.py",
+        "frontend/test_errors.py", "compiler/test_host.py")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fast: the fast tier (make test-fast): no simulator")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = Path(__file__).parent
+    for item in items:
+        path = Path(item.fspath)
+        if tests in path.parents and path.relative_to(tests).as_posix().startswith(FAST):
+            item.add_marker(pytest.mark.fast)
