@@ -30,6 +30,7 @@ enum mf_hil_type {
     MF_HIL_READ_COUNTERS = 0x05, /* data: first layer u16 -> cycles u32 per layer, as many as fit */
     MF_HIL_RESET = 0x06,       /* -> (none), then the device resets */
     MF_HIL_ECHO = 0x07,        /* data -> the same data (link checks, throughput) */
+    MF_HIL_RESET_STATE = 0x08, /* -> (none): mf_model_reset(), the model's state to its values at reset */
     MF_HIL_RESPONSE = 0x80,
     MF_HIL_EVENT_BOOT = 0xC0,  /* data: protocol version u8 */
     MF_HIL_EVENT_LOG = 0xC1,   /* data: text */

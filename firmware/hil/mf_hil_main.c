@@ -80,7 +80,18 @@ static uint32_t hello(uint8_t *p) {
     return (uint32_t)(q - p);
 }
 
+/* RUN is the one command that is not idempotent with a model that keeps state: the host
+ * resends a request whose answer it did not get, with the same sequence number, before any
+ * other request, so a RUN that repeats the previous request's number is answered again, not
+ * run again (run_seq: the number of the last request if it was a RUN, else 0). */
+static uint8_t run_seq, run_status;
+static uint32_t run_reply_length;
+
 static void run(uint8_t seq) {
+    if (seq != 0 && seq == run_seq) {
+        mf_hil_send(MF_HIL_RUN | MF_HIL_RESPONSE, seq, run_status, tx, run_reply_length);
+        return;
+    }
     layer_index = 0;
     for (int i = 0; i < MF_MODEL_LAYERS; i++) layer_cycles[i] = 0;
     uint32_t start = mf_cycles();
@@ -92,7 +103,10 @@ static void run(uint8_t seq) {
     q = put32(q, run_cycles_lo);
     q = put32(q, run_cycles_hi);
     q = put16(q, MF_MODEL_LAYERS);
-    mf_hil_send(MF_HIL_RUN | MF_HIL_RESPONSE, seq, status ? MF_HIL_ERR_MODEL : MF_HIL_OK, tx, (uint32_t)(q - tx));
+    run_seq = seq;
+    run_status = status ? MF_HIL_ERR_MODEL : MF_HIL_OK;
+    run_reply_length = (uint32_t)(q - tx);
+    mf_hil_send(MF_HIL_RUN | MF_HIL_RESPONSE, seq, run_status, tx, run_reply_length);
 }
 
 static void handle(const uint8_t *f, uint32_t n) {
@@ -100,6 +114,7 @@ static void handle(const uint8_t *f, uint32_t n) {
     const uint8_t *data = f + MF_HIL_HEADER;
     uint32_t len = n - MF_HIL_HEADER - MF_HIL_CRC;
     uint8_t reply = type | MF_HIL_RESPONSE;
+    if (type != MF_HIL_RUN) run_seq = 0;  /* another request: the next RUN is a new one */
     if (f[0] != MF_HIL_VERSION) {
         uint8_t version = MF_HIL_VERSION;
         mf_hil_send(reply, seq, MF_HIL_ERR_VERSION, &version, 1);
@@ -145,6 +160,10 @@ static void handle(const uint8_t *f, uint32_t n) {
         mf_hil_send(reply, seq, MF_HIL_OK, tx, (uint32_t)(q - tx));
         return;
     }
+    case MF_HIL_RESET_STATE:
+        mf_model_reset();
+        mf_hil_send(reply, seq, MF_HIL_OK, NULL, 0);
+        return;
     case MF_HIL_RESET:
         mf_hil_send(reply, seq, MF_HIL_OK, NULL, 0);
         mf_uart_flush();

@@ -196,7 +196,8 @@ class Dut:
             self.request(p.LOAD_INPUT, struct.pack("<I", offset) + data[offset:offset + step])
 
     def run(self) -> tuple[int, int]:
-        """Run the model on the loaded input: (model status, cycles)."""
+        """Run the model on the loaded input: (model status, cycles). A model with state takes
+        one step: a resent RUN (its answer lost) is answered again by the device, not run again."""
         answer = self.request(p.RUN, timeout=self.run_timeout)
         status, lo, hi, _ = struct.unpack_from("<iIIH", answer.data)
         return status, lo | hi << 32
@@ -218,6 +219,11 @@ class Dut:
                 raise HilError("READ_COUNTERS returned no counters")
             cycles += struct.unpack(f"<{len(data) // 4}I", data)
         return cycles
+
+    def reset_state(self) -> None:
+        """The model's state back to its values at reset (mf_model_reset()); the session goes on."""
+        self._session()
+        self.request(p.RESET_STATE)
 
     def reset(self) -> None:
         """Ask the device to reset; the next request needs a new handshake. The session ends

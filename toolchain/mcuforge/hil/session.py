@@ -67,6 +67,11 @@ class HilModel:
                                 hint="run the HIL suite on a model a framework can run")
         return np.asarray(self.imported.reference(x.astype(np.float32)), dtype=np.float64).reshape(-1)
 
+    @property
+    def stateful(self) -> bool:
+        """The model keeps state between calls (its reference is that of a first call)."""
+        return self.imported is not None and bool(self.imported.state)
+
     def decode(self, output: bytes) -> np.ndarray:
         return np.frombuffer(output, dtype=self.output_dtype)
 
@@ -103,6 +108,8 @@ class Session:
 
     def infer(self, x: np.ndarray) -> tuple[np.ndarray, Inference, list[int]]:
         """(output, the device's answer, per-layer instruction counts on QEMU or [])."""
+        if self.model.stateful:  # each inference from the state at reset, as its reference
+            self.dut.reset_state()
         if self.board is not None:
             self.board.take_regions()
         r = self.dut.infer(np.ascontiguousarray(x).tobytes())
