@@ -69,11 +69,9 @@ CASES = {
     "pad": (lambda: Lambda(lambda x: F.pad(x, (1, 2, 0, 1))), (3, 4, 5)),
     "softmax": (lambda: nn.Sequential(nn.Linear(20, 10), nn.Softmax(dim=-1)), (20,)),
 }
-# Cases refused, (frontend, case, precision) -> what the message must say. TVM imports ONNX's
-# Clip (a ReLU6) as calls of generated TIR functions, which its fp16 conversion cannot handle.
-EXPECTED_REFUSALS: dict[tuple[str, str, str], str] = {
-    ("onnx", "conv2d-dilated-relu6", "fp16"): "the compiler's pass to-fp16 failed on this model",
-}
+# Cases refused, (frontend, case, precision) -> what the message must say: none today. (ONNX's
+# ReLU6 in fp16 was, until passes/te_calls_as_ops.py.)
+EXPECTED_REFUSALS: dict[tuple[str, str, str], str] = {}
 
 
 def _model(case: str, batch: int):

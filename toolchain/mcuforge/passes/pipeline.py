@@ -2,6 +2,8 @@
 them in order. The pipelines end in a module whose main function is a straight sequence of
 call_tir calls to fused kernels, which codegen/ turns into C.
 
+Every pipeline starts by turning TIR calls the importers wrote for plain ops (ONNX's Clip as
+      topi maximum / minimum) back into Relax ops (te_calls_as_ops.py).
 fp32: fold batch norm into the preceding convolution's weights and bias (fold_batch_norm.py),
       decompose the remaining inference-only ops (other batch norms become per-channel
       arithmetic), legalize every
@@ -33,9 +35,12 @@ from ..errors import CompileError, McuforgeError
 from .bind_kernels import BindKernels
 from .clip_as_min_max import ClipAsMinMax
 from .fold_batch_norm import FoldBatchNorm
+from .te_calls_as_ops import TeCallsAsOps
 
 Pass = tvm.transform.Pass
 
+# First of every pipeline: what the importers wrote as TIR calls that are plain ops (ONNX's Clip).
+_IMPORTED = [("te-calls-as-ops", lambda: TeCallsAsOps)]
 _LOWER: list[tuple[str, Callable[[], Pass]]] = [
     ("fold-constants", relax.transform.FoldConstant),  # bias reshapes -> constants, for the next
     ("fold-batch-norm", lambda: FoldBatchNorm),
@@ -51,10 +56,11 @@ _LOWER: list[tuple[str, Callable[[], Pass]]] = [
     ("global-symbols", relax.transform.AttachGlobalSymbol),
 ]
 
+_TO_FP16 = {"fp16": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16"))],
+            "fp16-acc32": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float32"))]}
 PIPELINES: dict[str, list[tuple[str, Callable[[], Pass]]]] = {
-    "fp32": _LOWER,
-    "fp16": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float16")), *_LOWER],
-    "fp16-acc32": [("to-fp16", lambda: relax.transform.ToMixedPrecision(out_dtype="float32")), *_LOWER],
+    "fp32": [*_IMPORTED, *_LOWER],
+    **{name: [*_IMPORTED, *to_fp16, *_LOWER] for name, to_fp16 in _TO_FP16.items()},
 }
 
 
@@ -64,9 +70,9 @@ def _with_bound_kernels(steps: list[tuple[str, Callable[[], Pass]]]) -> list[tup
 
 
 _CLIPS = [("clip-as-min-max", lambda: ClipAsMinMax)]
-PIPELINES["fp32+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, *_LOWER[2:]])
-for _name in ("fp16", "fp16-acc32"):
-    PIPELINES[f"{_name}+mcuforge"] = _with_bound_kernels([*_LOWER[:2], *_CLIPS, PIPELINES[_name][0], *_LOWER[2:]])
+PIPELINES["fp32+mcuforge"] = _with_bound_kernels([*_IMPORTED, *_LOWER[:2], *_CLIPS, *_LOWER[2:]])
+for _name, _to_fp16 in _TO_FP16.items():
+    PIPELINES[f"{_name}+mcuforge"] = _with_bound_kernels([*_IMPORTED, *_LOWER[:2], *_CLIPS, *_to_fp16, *_LOWER[2:]])
 
 
 def run_pipeline(mod: tvm.IRModule, name: str) -> tvm.IRModule:
