@@ -1,4 +1,4 @@
-"""`make bench`: the benchmark tables, printed as Markdown for the README. Figures are
+"""`make bench`: the benchmark tables, printed as Markdown for docs/results.md. Figures are
 instruction counts from QEMU (LMUL-weighted on vector targets), deterministic, never time
 (compile time excepted); every output is checked (bit-exact against the integer reference, or
 within the float tolerance of the framework) and a wrong one fails the run.
@@ -15,7 +15,10 @@ int8: the MLPerf Tiny int8 models x every target, with the fp32/int8 ratios of i
 memory: the MLPerf Tiny int8 models' RAM against TFLite Micro's arena, kernel code beside weights.
 kernels-float: hand-written float kernels against TVM's code (`--kernels tvm`), fp32 and fp16.
 isa: int8 and fp16 dot products with each target's ISA kernels.
-Usage: python bench/run.py [all|models|int8|memory|kernels-float|isa]... [--target=NAME]...
+host: the MLPerf Tiny int8 models on the host target (wall time, the median inference) beside
+     QEMU's wall time per inference on qemu-cortex-m4 and qemu-cortex-m55, measured side by
+     side in one run, as ratios; outputs checked bit-exact against each other and TFLite Micro.
+Usage: python bench/run.py [all|models|int8|memory|kernels-float|isa|host]... [--target=NAME]...
 """
 
 from __future__ import annotations
@@ -294,11 +297,55 @@ def isa_table() -> list[str]:
     return failed
 
 
+def host_table(n: int = 100) -> list[str]:
+    """Inferences per second: the host target's (median of `n`, between the benchmark markers)
+    against QEMU's (the wall time of a run of 1 + n inputs less that of 1, over n: QEMU's
+    start-up left out), in one run on this machine. Wall time varies with the machine and
+    its load; the ratios are what to read."""
+    import time
+
+    import numpy as np
+
+    from mcuforge.compiler import build_model_program, input_bytes
+    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+    from mcuforge.integer.tflite_int8 import read_int8_tflite
+    from mcuforge.integer.tflm import tflm_outputs
+    from mcuforge.sim import run_program
+    from mcuforge.target import load_target
+
+    qemu = ["qemu-cortex-m4", "qemu-cortex-m55"]
+    print("| model | host inferences/s | " + " | ".join(f"{t} inferences/s | host / {t}" for t in qemu) + " |")
+    print("|---|---:|" + "---:|---:|" * len(qemu))
+    failed = []
+    for name in INT8:
+        graph = read_int8_tflite(MLPERF / name)
+        inputs = random_int8_inputs(graph, 1 + n, seed=9)
+        with tempfile.TemporaryDirectory() as tmp:
+            host = run_int8(compile_int8(graph, Path(name).stem, load_target("host"), Path(tmp) / "h"), inputs,
+                            Path(tmp) / "hw")
+            if not np.array_equal(host.outputs, tflm_outputs(MLPERF / name, inputs).reshape(host.outputs.shape)):
+                failed.append(f"{name} host: differs from TFLite Micro")
+            host_rate = 1 / float(np.median(host.seconds_per_inference))
+            cells = []
+            for t in qemu:
+                c = compile_int8(graph, Path(name).stem, load_target(t), Path(tmp) / t)
+                walls = []
+                for count in (1, 1 + n):
+                    program = build_model_program(c, inputs[:count], Path(tmp) / f"{t}-{count}")
+                    start = time.perf_counter()
+                    run_program(program, timeout=1200, stdin=input_bytes(c, inputs[:count])).check()
+                    walls.append(time.perf_counter() - start)
+                rate = n / (walls[1] - walls[0])
+                cells.append(f"{rate:,.1f} | {host_rate / rate:,.0f}x")
+        print(f"| {Path(name).stem} | {host_rate:,.0f} | " + " | ".join(cells) + " |", flush=True)
+    return failed
+
+
 def main(argv: list[str]) -> int:
     only = {a.split("=", 1)[1] for a in argv if a.startswith("--target=")} or None
     argv = [a for a in argv if not a.startswith("--target=")]
     tables = {"all": lambda: all_table(only), "models": models_table, "int8": int8_table, "memory": memory_table,
-              "kernels-float": kernels_float_table, "isa": isa_table}
+              "kernels-float": kernels_float_table, "isa": isa_table, "host": host_table}
     failed = []
     for name in argv or list(tables):
         print(f"\n### {name}\n")

@@ -13,7 +13,7 @@ from mcuforge.target import load_target
 from ..conftest import mlperf
 
 MODELS = ["kws_ref_model.tflite", "pretrainedResnet_quant.tflite", "ad01_int8.tflite"]
-# the arena TFLite Micro's interpreter reports for the same models: total (README, bench/run.py memory)
+# the arena TFLite Micro's interpreter reports for the same models: total (docs/results.md, bench/run.py memory)
 TFLM_TOTAL = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55984, "ad01_int8.tflite": 3984}
 
 

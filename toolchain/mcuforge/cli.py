@@ -28,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Tables are wide: keep them whole when the output is a file or a pipe (CI logs, README).
+# Tables are wide: keep them whole when the output is a file or a pipe (CI logs, docs/results.md).
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 

@@ -34,7 +34,7 @@ ACCUMULATE_CHOICES = ("fp16", "fp32")
 # Largest accepted max|target - reference| / max|reference|. fp32: only the order of float
 # additions differs from the framework. fp16: storage and arithmetic in binary16 (unit
 # roundoff 2^-11 ~ 4.9e-4) through every layer, or fp16 storage with fp32 accumulation
-# (--accumulate fp32), which stays within the same bound; see README "fp16 error bound".
+# (--accumulate fp32), which stays within the same bound; see the bounds table in docs/compiler.md.
 TOLERANCE = {"fp32": 1e-5, "fp16": 3e-2}
 HARNESS = FIRMWARE_DIR / "harness" / "model_main.c"
 
