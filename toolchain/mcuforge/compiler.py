@@ -142,9 +142,10 @@ def compile_model(model: ImportedModel, target: Target, precision: str = "fp32",
     state = plan_state({f"t{t.id}": t.nbytes for t in graph.states})
     ram_for_arena = target.memory.ram.length - target.memory.stack
     if plan.arena_size + state.size > ram_for_arena:
-        raise DoesNotFit(f"{model.name}: the activation arena ({plan.arena_size:,} B) and the state "
-                         f"({state.size:,} B) take more than the {ram_for_arena:,} B of RAM {target.name} has "
-                         "beside its stack", region="RAM", overflow=plan.arena_size + state.size - ram_for_arena,
+        kept = f" and the state {state.size:,} B" if state.size else ""
+        raise DoesNotFit(f"{model.name}: the activation arena takes {plan.arena_size:,} B{kept}, more than the "
+                         f"{ram_for_arena:,} B of RAM {target.name} has beside its stack",
+                         region="RAM", overflow=plan.arena_size + state.size - ram_for_arena,
                          hint="use a smaller input or model, or a target with more RAM")
     files = emit(graph, tvm_kernels, plan, out, model.name, target, state)
     (out / "plan.txt").write_text(plan.render_ascii() + "\n" + (state.render_ascii() + "\n" if graph.states else ""))
