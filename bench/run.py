@@ -34,37 +34,48 @@ MODELS = [f"{ROOT}/models/{m}.py:make" for m in ("mlp", "cnn1d", "resnet8", "dsc
     str(MLPERF / "kws_ref_model_float32.tflite"), str(MLPERF / "pretrainedResnet.tflite")]
 
 
+RESULTS = ROOT / "bench" / "results.jsonl"  # every row a run produces, appended (not committed)
+
+
+def _run_jobs(jobs, columns) -> list[str]:
+    """Run each job into a row (appended to RESULTS as it finishes), print the table rendered
+    from the rows, return the jobs whose results were wrong."""
+    from mcuforge.results import ResultsFile, render_markdown, run_job
+
+    results, rows = ResultsFile(RESULTS), []
+    print(render_markdown([], columns), flush=True)  # the header
+    for job in jobs:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows.append(run_job(job, Path(tmp)))
+        results.append(rows[-1])
+        print(render_markdown(rows[-1:], columns).splitlines()[-1], flush=True)
+    return [f"{r['job']['model']} {r['job']['target']} {r['job']['precision']}: {r['reason']}"
+            for r in rows if r["status"] in ("wrong", "error")]
+
+
 def models_table() -> list[str]:
-    from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
-    from mcuforge.errors import DoesNotFit
-    from mcuforge.frontend import load_model
+    from mcuforge.results import Job
     from mcuforge.target import all_targets
 
-    print("| model | target | precision | compile s | instructions | MAC/instr | arena / naive B | flash B | RAM B |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    failed = []
-    for spec in MODELS:
-        model = load_model(spec)
-        for target in all_targets():
-            for precision in ("fp32", "fp16") if target.has("fp16") else ("fp32",):
-                with tempfile.TemporaryDirectory() as tmp:
-                    try:
-                        c = compile_model(model, target, precision, Path(tmp) / "out", kernels="tvm")
-                    except DoesNotFit as exc:  # a row that says so, with the sizes
-                        print(f"| {model.name} | {target.name} | {precision} | — | does not fit: "
-                              f"{exc.message.split(': ', 1)[-1]} | | | | |", flush=True)
-                        continue
-                    r = run_model(c, model, random_inputs(model, 1), Path(tmp) / "work", profile=False,
-                                  timeout=1800)
-                if r.max_rel_error > TOLERANCE[precision]:
-                    failed.append(f"{model.name} {target.name} {precision}: {r.max_rel_error:.3g}")
-                insns = r.insns_per_inference[0]
-                sizes = r.program.sizes
-                print(f"| {model.name} | {target.name} | {precision} | {c.compile_seconds:.1f} | {insns:,} "
-                      f"| {c.macs / insns:.3f} | {c.plan.arena_size:,} / {c.plan.naive_size:,} "
-                      f"({100 * c.plan.arena_size / c.plan.naive_size:.0f} %) | {sizes.flash:,} "
-                      f"| {sizes.data + sizes.bss + r.stack_used:,} |", flush=True)
-    return failed
+    jobs = [Job(spec, t.name, precision, kernels="tvm") for spec in MODELS for t in all_targets()
+            for precision in (("fp32", "fp16") if t.has("fp16") else ("fp32",))]
+
+    def fig(key, fmt):
+        return lambda r: fmt(r["figures"][key])
+
+    def name(r):  # what the compiler calls the model; for a row that did not compile, the same from the spec
+        path, _, factory = r["job"]["model"].partition(":")
+        return r.get("model_name") or Path(path).stem + (f".{factory}" if factory else "")
+
+    columns = [("model", name),
+               ("target", lambda r: r["job"]["target"]), ("precision", lambda r: r["job"]["precision"]),
+               ("compile s", fig("compile_seconds", lambda v: f"{v:.1f}")),
+               ("instructions", fig("insns_per_inference", lambda v: f"{v:,}")),
+               ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")),
+               ("arena / naive B", lambda r: f"{r['figures']['arena']:,} / {r['figures']['naive']:,} "
+                                             f"({100 * r['figures']['arena'] / r['figures']['naive']:.0f} %)"),
+               ("flash B", fig("flash", lambda v: f"{v:,}")), ("RAM B", fig("ram", lambda v: f"{v:,}"))]
+    return _run_jobs(jobs, columns)
 
 
 INT8 = {"kws_ref_model.tflite": "kws_ref_model_float32.tflite", "pretrainedResnet_quant.tflite": "pretrainedResnet.tflite",

@@ -501,21 +501,11 @@ def _precision(model: str, precision: str) -> str:
 
 
 def _compile_int8(model: str, target: str, out_dir: Optional[Path], kernels: str = "mcuforge"):
-    import dataclasses
+    from .model_spec import compile_spec
 
-    from .integer.compiler import compile_int8
-    from .model_spec import load_int8_graph
-
-    t = load_target(target)
-    if kernels == "tvm":
-        raise McuforgeError("--kernels tvm: the integer path has no TVM code",
-                            hint="--kernels ref compiles the portable reference kernels, for comparison")
-    if kernels == "ref":  # the portable C baseline instead of the target's ISA variants
-        t = dataclasses.replace(t, kernel_variants=("ref",))
-    elif kernels != "mcuforge":
-        raise McuforgeError(f"unknown kernels {kernels!r}", hint="choose one of mcuforge, tvm (float), ref (int8)")
     name = Path(model).stem
-    return compile_int8(load_int8_graph(model), name, t, out_dir or _default_out(name, t.name, "int8"))
+    t = load_target(target)
+    return compile_spec(model, t, "int8", out_dir or _default_out(name, t.name, "int8"), kernels)[0]
 
 
 def _run_int8(model, target, inputs, out_dir, profile, timeout, check, json_out, kernels="mcuforge") -> int:

@@ -1,0 +1,121 @@
+"""Benchmark results as data: a job (model, target, precision, options) runs into a row (its
+figures, or a status and the reason: does-not-fit with the region and the excess, a wrong
+result, an error), rows are appended to a JSON-lines file keyed by the job and the code's
+commit, and tables are rendered from rows. bench/run.py is lists of jobs plus renderers;
+sweeps (many jobs, on a cluster) build on the same three pieces.
+
+A failed job is a row, never the end of a run: one model that does not fit a target leaves the
+rest of the table standing."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import DoesNotFit, McuforgeError
+from .paths import ROOT
+
+# The figures a row keeps (report/figures.py's names).
+FIGURES = ("insns_per_inference", "seconds_per_inference", "macs", "mac_per_insn", "peak_mac_per_insn", "flash",
+           "weights", "ram", "arena", "naive", "state", "stack_used", "compile_seconds", "max_rel_error",
+           "mismatches_vs_reference", "kernels", "accumulate")
+
+
+@dataclass(frozen=True)
+class Job:
+    model: str  # file.py:factory, .pt2, .onnx, .tflite or .mfq
+    target: str
+    precision: str = "auto"  # fp32, fp16, int8, or auto (int8 for int8 files)
+    kernels: str = "mcuforge"  # or tvm (float), ref (int8)
+    accumulate: str | None = None  # fp16 models: fp16 or fp32
+    inputs: int = 1  # random inputs checked against the reference
+
+    @property
+    def key(self) -> str:
+        text = json.dumps(dataclasses.asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def code_version() -> str:
+    """The commit the code runs at (with "+changes" when the checkout has uncommitted ones)."""
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def run_job(job: Job, work: Path) -> dict:
+    """Compile and run one job on its target; the row, whatever happens (McuforgeErrors become
+    rows with their reason)."""
+    from .compiler import TOLERANCE, random_inputs, run_model
+    from .integer.compiler import random_int8_inputs, run_int8
+    from .model_spec import compile_spec
+    from .report.figures import int8_figures, run_figures
+    from .target import load_target
+
+    row = {"key": job.key, "job": dataclasses.asdict(job), "code": code_version()}
+    try:
+        compiled, precision, imported = compile_spec(job.model, load_target(job.target), job.precision,
+                                                     work / "out", job.kernels, job.accumulate)
+        if precision == "int8":
+            run = run_int8(compiled, random_int8_inputs(compiled.graph, job.inputs), work / "run")
+            figures, right = int8_figures(compiled, run, None), run.mismatches == 0
+        else:
+            run = run_model(compiled, imported, random_inputs(imported, job.inputs), work / "run", profile=False,
+                            timeout=1800)
+            figures, right = run_figures(compiled, run), not run.checked or run.max_rel_error <= TOLERANCE[precision]
+    except DoesNotFit as exc:
+        return {**row, "status": "does-not-fit", "reason": exc.message, "region": exc.region,
+                "overflow": exc.overflow}
+    except McuforgeError as exc:
+        return {**row, "status": "error", "reason": exc.message}
+    kept = {k: figures[k] for k in FIGURES if k in figures}
+    return {**row, "status": "ok" if right else "wrong", "precision": precision, "model_name": compiled.name,
+            "figures": kept, "reason": None if right else "the outputs differ from the reference"}
+
+
+class ResultsFile:
+    """Rows appended one JSON line each, as jobs finish; read back whole."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    def append(self, row: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a") as f:
+            f.write(json.dumps(row, sort_keys=True) + "\n")
+
+    def rows(self) -> list[dict]:
+        if not self.path.is_file():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def done(self, code: str) -> set[str]:
+        """Keys of the jobs that have a row at this code version (what a resumed run skips)."""
+        return {r["key"] for r in self.rows() if r.get("code") == code}
+
+
+Column = tuple[str, Callable[[dict], str]]
+
+
+def render_markdown(rows: Iterable[dict], columns: list[Column], first: int = 3) -> str:
+    """A Markdown table, a line per row; a row that did not run fills the columns after the
+    first `first` with its status and reason."""
+    lines = ["| " + " | ".join(h for h, _ in columns) + " |",
+             "|" + "|".join("---" if i < first else "---:" for i in range(len(columns))) + "|"]
+    for row in rows:
+        if row["status"] == "ok":
+            cells = [fn(row) for _, fn in columns]
+        else:
+            reason = (row.get("reason") or "").split(": ", 1)[-1]
+            cells = [fn(row) for _, fn in columns[:first]] + [f"{row['status']}: {reason}"]
+            cells += [""] * (len(columns) - len(cells))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
