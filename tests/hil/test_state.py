@@ -75,4 +75,6 @@ def test_a_resent_run_does_not_step_the_state_twice(stateful):
         dut = Dut(FaultyLink(board.link, on_read=dropping), timeout=0.5)
         dut.connect()
         assert _close(_outputs(dut, model, sequence), want)  # the second RUN answered on its second try
-        assert runs["seen"] == 3  # three RUNs, four answers: one lost, sent again for the resent request
+        # three RUNs, at least four answers: one lost, answered again for the resent request (a
+        # slow answer on a loaded host may bring one more resend, answered again as well)
+        assert runs["seen"] >= 3
