@@ -162,7 +162,7 @@ def _step_function(module, state: list[str]):
     return Step()
 
 
-def _sequence_forward(module, state: list[str]):
+def _sequence_forward(module):
     """The model's outputs on a sequence of inputs, in order, from its initial state (a fresh
     copy of the module for each sequence)."""
     import copy
@@ -194,7 +194,7 @@ def _with_state(ep, module, example, source: str):
                          f"could not trace it as a step function: {type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
     specs = tuple(StateSpec(name, t.numpy().astype(np.float32)) for name, t in zip(state, initial))
-    return step, specs, _sequence_forward(module, state)
+    return step, specs, _sequence_forward(module)
 
 
 def _from_program(ep, module, name: str, source: str, example) -> ImportedModel:

@@ -15,7 +15,7 @@ def _cost(compiled, run, peak_dtype: str) -> dict:
     target, whose programs QEMU does not run, wall seconds per inference (the median) instead."""
     insns = run.insns_per_inference
     per_inf = max(insns) if insns else 0
-    seconds = sorted(getattr(run, "seconds_per_inference", []))
+    seconds = sorted(run.seconds_per_inference)
     return {"insns_per_inference": per_inf, "insns_each": insns, "macs": compiled.macs,
             "mac_per_insn": compiled.macs / per_inf if per_inf else None,
             "peak_mac_per_insn": compiled.target.peak(peak_dtype),
