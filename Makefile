@@ -23,8 +23,9 @@ test: setup
 test-fast: setup
 	@$(PY) -m pytest -q -n 2 -m fast tests
 
+# every table, or some: make bench TABLES="int8 host"
 bench: setup
-	@$(PY) bench/run.py
+	@$(PY) bench/run.py $(TABLES)
 
 doctor: setup
 	@$(VENV)/bin/mcuforge doctor

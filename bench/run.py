@@ -1,368 +1,427 @@
-"""`make bench`: the benchmark tables, printed as Markdown for docs/results.md. Figures are
-instruction counts from QEMU (LMUL-weighted on vector targets), deterministic, never time
-(compile time excepted); every output is checked (bit-exact against the integer reference, or
-within the float tolerance of the framework) and a wrong one fails the run.
+"""`make bench`: the benchmarks as lists of jobs. Each job (model, target, precision, options;
+or a dot product) runs into a result row appended to bench/results.jsonl (keyed by the job and
+the code's commit, not committed); the tables are rendered from the rows into docs/results.md
+and README.md, between their `<!-- bench:NAME -->` markers. A job that does not fit its target
+is a row with the reason, shown in its table; a wrong result fails the run.
 
-all: the unified table: every zoo and MLPerf Tiny model x every target x {int8, fp16 where the
-     target has fp16 arithmetic}: instructions, MAC/instruction, percent of peak, flash, RAM and
-     the ratio against the baseline measured side by side in the same run (`--target=NAME`
-     limits it to some targets).
-models: every zoo model and float MLPerf Tiny model x every target, fp32 (and fp16), with TVM's
-     code for every layer (`--kernels tvm`, the baseline of the float kernels): compile time,
-     instructions, MAC/instruction, arena against the naive sum, flash and RAM.
-int8: the MLPerf Tiny int8 models x every target, with the fp32/int8 ratios of instructions and
-     flash against their float versions measured in the same run.
-memory: the MLPerf Tiny int8 models' RAM against TFLite Micro's arena, kernel code beside weights.
-kernels-float: hand-written float kernels against TVM's code (`--kernels tvm`), fp32 and fp16.
-isa: int8 and fp16 dot products with each target's ISA kernels.
-host: the MLPerf Tiny int8 models on the host target (wall time, the median inference) beside
-     QEMU's wall time per inference on qemu-cortex-m4 and qemu-cortex-m55, measured side by
-     side in one run, as ratios; outputs checked bit-exact against each other and TFLite Micro.
-Usage: python bench/run.py [all|models|int8|memory|kernels-float|isa|host]... [--target=NAME]...
+Figures are instruction counts from QEMU (LMUL-weighted on vector targets), deterministic, never
+time, except where a table says wall time (the host target, QEMU's wall time beside it).
+
+Tables (`python bench/run.py TABLE...`; all of them without arguments):
+  models         every zoo and float MLPerf Tiny model x every target, fp32 (and fp16), with TVM's
+                 code for every layer (`--kernels tvm`, the float kernels' baseline)
+  int8           the MLPerf Tiny int8 models x every target, bit-exact with TFLite Micro, beside
+                 their float versions (fp32/int8 ratios)
+  memory         the same runs: RAM against TFLite Micro's arena, kernel code beside weights
+  kernels-float  hand-written float kernels against TVM's code, fp32 and fp16
+  all            every zoo and MLPerf Tiny model x target x {int8, fp16}, against the baseline
+                 (int8: the portable `--kernels ref`; fp16: `--kernels tvm`)
+  isa            int8 and fp16 dot products with each target's ISA kernels
+  host           the MLPerf Tiny int8 models on the host target beside QEMU (wall time)
+  exact          the MLPerf Tiny int8 models on 1,000 random inputs each: the host target and
+                 qemu-cortex-m4 against TFLite Micro and against each other
+  headline       README's headline figures (KWS int8, ResNet-8 fp16 against TVM's code)
+Options: --target=NAME (repeatable) limits the targets; --render re-renders the tables from the
+rows already in bench/results.jsonl without running anything.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "toolchain"))
+
+from mcuforge.results import DotJob, Job, ResultsFile, render_markdown  # noqa: E402
+
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf-tiny"
-MODELS = [f"{ROOT}/models/{m}.py:make" for m in ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet", "mobilenet_v1",
-                                                  "autoencoder")] + [
+RESULTS = ROOT / "bench" / "results.jsonl"
+DOCS = [ROOT / "docs" / "results.md", ROOT / "README.md"]
+ZOO = ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")
+FLOAT_MODELS = [f"{ROOT}/models/{m}.py:make" for m in ZOO] + [
     str(MLPERF / "kws_ref_model_float32.tflite"), str(MLPERF / "pretrainedResnet.tflite")]
+# The MLPerf Tiny int8 models and their float versions
+INT8 = {"kws_ref_model.tflite": "kws_ref_model_float32.tflite",
+        "pretrainedResnet_quant.tflite": "pretrainedResnet.tflite", "ad01_int8.tflite": None}
+KERNELS_FLOAT = [f"{ROOT}/models/resnet8.py:make", f"{ROOT}/models/dscnn.py:make",
+                 f"{ROOT}/models/mobilenet_v1.py:make", str(MLPERF / "kws_ref_model_float32.tflite")]
+QEMU_WALL = ("qemu-cortex-m4", "qemu-cortex-m55")  # the host table's QEMU targets
+HOST_INPUTS = 100  # the host table's inferences (QEMU: a run of 1 + n less a run of 1)
+EXACT_INPUTS = 1000
 
 
-RESULTS = ROOT / "bench" / "results.jsonl"  # every row a run produces, appended (not committed)
-
-
-def _run_jobs(jobs, columns) -> list[str]:
-    """Run each job into a row (appended to RESULTS as it finishes), print the table rendered
-    from the rows, return the jobs whose results were wrong."""
-    from mcuforge.results import ResultsFile, render_markdown, run_job
-
-    results, rows = ResultsFile(RESULTS), []
-    print(render_markdown([], columns), flush=True)  # the header
-    for job in jobs:
-        with tempfile.TemporaryDirectory() as tmp:
-            rows.append(run_job(job, Path(tmp)))
-        results.append(rows[-1])
-        print(render_markdown(rows[-1:], columns).splitlines()[-1], flush=True)
-    return [f"{r['job']['model']} {r['job']['target']} {r['job']['precision']}: {r['reason']}"
-            for r in rows if r["status"] in ("wrong", "error")]
-
-
-def models_table() -> list[str]:
-    from mcuforge.results import Job
+def _targets(only: set[str] | None):
     from mcuforge.target import all_targets
 
-    jobs = [Job(spec, t.name, precision, kernels="tvm") for spec in MODELS for t in all_targets()
-            for precision in (("fp32", "fp16") if t.has("fp16") else ("fp32",))]
+    return [t for t in all_targets() if only is None or t.name in only]
 
-    def fig(key, fmt):
-        return lambda r: fmt(r["figures"][key])
 
-    def name(r):  # what the compiler calls the model; for a row that did not compile, the same from the spec
-        path, _, factory = r["job"]["model"].partition(":")
-        return r.get("model_name") or Path(path).stem + (f".{factory}" if factory else "")
+def _int8(name: str) -> str:
+    return str(MLPERF / name)
 
-    columns = [("model", name),
-               ("target", lambda r: r["job"]["target"]), ("precision", lambda r: r["job"]["precision"]),
+
+def zoo_int8(name: str) -> str:
+    """A zoo model quantized with the int8 preset after calibration on random inputs (the
+    instruction counts do not depend on what was learned), saved once as an .mfq file."""
+    from mcuforge.paths import cache_dir
+
+    path = cache_dir() / "bench" / f"{name}.mfq"
+    if not path.is_file():
+        import torch
+
+        from mcuforge.frontend.torch import call_factory
+        from mcuforge.integer.serialize import save_qgraph
+        from mcuforge.quant.export import export_model
+        from mcuforge.quant.net import quantize_model
+        from mcuforge.quant.presets import PRESETS
+        from mcuforge.quant.qat import calibrate
+
+        model, example = call_factory(ROOT / "models" / f"{name}.py", "make")
+        torch.manual_seed(0)
+        data = [(torch.randn(16, *example.shape[1:]), None) for _ in range(4)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_qgraph(export_model(calibrate(quantize_model(model, PRESETS["int8"]), data), example), path)
+    return str(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+def label(job) -> str:
+    """What the compiler calls the model (file stem, or stem.factory)."""
+    path, _, factory = job["model"].partition(":")
+    return Path(path).stem + (f".{factory}" if factory else "")
+
+
+def fig(key: str, fmt: Callable = lambda v: f"{v:,}") -> Callable[[dict], str]:
+    return lambda r: fmt(r["figures"][key])
+
+
+def ratio(a: dict | None, b: dict | None, key: str) -> str:
+    """a's figure over b's, or — where either did not run."""
+    if not a or not b or a["status"] != "ok" or b["status"] != "ok":
+        return "—"
+    return f"{a['figures'][key] / b['figures'][key]:.2f}"
+
+
+def of_peak(r: dict) -> str:
+    f = r["figures"]
+    return f"{100 * f['mac_per_insn'] / f['peak_mac_per_insn']:.1f} %" if f["peak_mac_per_insn"] else "—"
+
+
+def exactness(r: dict, oracle: str | None = None) -> str:
+    f = r["figures"]
+    bad = f["oracles"][oracle] if oracle else f["mismatches_vs_reference"]
+    n = r["job"]["inputs"]
+    return f"{n - bad:,} of {n:,}"
+
+
+COMMON = [("model", lambda r: label(r["job"])), ("target", lambda r: r["job"]["target"])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables: their jobs, and how their rows render
+
+
+@dataclass
+class Table:
+    jobs: Callable[[set[str] | None], list]
+    render: Callable[[list, dict], str]  # (its jobs, rows by key) -> Markdown
+
+
+def models_jobs(only):
+    return [Job(m, t.name, p, kernels="tvm") for m in FLOAT_MODELS for t in _targets(only)
+            for p in (("fp32", "fp16") if t.has("fp16") else ("fp32",))]
+
+
+def models_render(jobs, rows):
+    columns = [*COMMON, ("precision", lambda r: r["job"]["precision"]),
                ("compile s", fig("compile_seconds", lambda v: f"{v:.1f}")),
-               ("instructions", fig("insns_per_inference", lambda v: f"{v:,}")),
-               ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")),
+               ("instructions", fig("insns_per_inference")), ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")),
                ("arena / naive B", lambda r: f"{r['figures']['arena']:,} / {r['figures']['naive']:,} "
                                              f"({100 * r['figures']['arena'] / r['figures']['naive']:.0f} %)"),
-               ("flash B", fig("flash", lambda v: f"{v:,}")), ("RAM B", fig("ram", lambda v: f"{v:,}"))]
-    return _run_jobs(jobs, columns)
+               ("flash B", fig("flash")), ("RAM B", fig("ram"))]
+    return render_markdown(_rows(jobs, rows), columns)
 
 
-INT8 = {"kws_ref_model.tflite": "kws_ref_model_float32.tflite", "pretrainedResnet_quant.tflite": "pretrainedResnet.tflite",
-        "ad01_int8.tflite": None}
-
-
-def int8_table() -> list[str]:
-    """The MLPerf Tiny int8 models, checked against the integer reference, beside their float
-    versions compiled for the same target in the same run."""
-    from mcuforge.compiler import compile_model, random_inputs, run_model
-    from mcuforge.frontend import load_model
-    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
-    from mcuforge.integer.tflite_int8 import read_int8_tflite
-    from mcuforge.target import all_targets
-
-    print("| model | target | instructions | MAC/instr | of peak | flash B | RAM B | arena B | fp32/int8 instr | fp32/int8 flash |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    failed = []
+def int8_jobs(only):
+    jobs = []
     for name, float_name in INT8.items():
-        graph = read_int8_tflite(MLPERF / name)
-        float_model = load_model(str(MLPERF / float_name)) if float_name else None
-        for target in all_targets():
-            with tempfile.TemporaryDirectory() as tmp:
-                c = compile_int8(graph, Path(name).stem, target, Path(tmp) / "out")
-                r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-                ratio = "| — | — |"
-                if float_model is not None:
-                    cf = compile_model(float_model, target, "fp32", Path(tmp) / "fout")
-                    rf = run_model(cf, float_model, random_inputs(float_model, 1), Path(tmp) / "fwork", profile=False)
-                    ratio = (f"| {rf.insns_per_inference[0] / r.insns_per_inference[0]:.2f} "
-                             f"| {rf.program.sizes.flash / r.program.sizes.flash:.2f} |")
-            failed += _int8_row(f"| {Path(name).stem} | {target.name} |", c, r, target, ratio)
-    return failed
+        for t in _targets(only):
+            jobs.append(Job(_int8(name), t.name, "int8", check="tflite-micro"))
+            if float_name:
+                jobs.append(Job(_int8(float_name), t.name, "fp32"))
+    return jobs
 
 
-def _int8_row(head: str, c, r, target, tail: str = "|") -> list[str]:
-    """Print one int8 run's row (instructions, MAC/instr, of peak, flash, RAM, arena); a wrong
-    result is returned for the failure list."""
-    insns, sizes = r.insns_per_inference[0], r.program.sizes
-    mpi = c.macs / insns
-    print(f"{head} {insns:,} | {mpi:.3f} | {100 * mpi / target.peak('int8'):.1f} % | {sizes.flash:,} "
-          f"| {sizes.data + sizes.bss + r.stack_used:,} | {c.plan.arena_size:,} {tail}", flush=True)
-    return [f"{c.name} {target.name}: differs from the integer reference"] if r.mismatches else []
+def _float_partner(row, rows, jobs):
+    """The fp32 row of the int8 row's float version on the same target."""
+    float_name = INT8.get(Path(row["job"]["model"]).name)
+    if not float_name:
+        return None
+    return rows.get(Job(_int8(float_name), row["job"]["target"], "fp32").key)
 
 
-ZOO_INT8 = ("mlp", "cnn1d", "resnet8", "dscnn", "mobilenet", "mobilenet_v1", "autoencoder")
+def int8_render(jobs, rows):
+    int8 = [j for j in jobs if j.precision == "int8"]
+    columns = [*COMMON, ("instructions", fig("insns_per_inference")),
+               ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")), ("of peak", of_peak),
+               ("vs TFLite Micro", lambda r: exactness(r, "tflite-micro")), ("flash B", fig("flash")),
+               ("RAM B", fig("ram")), ("arena B", fig("arena")),
+               ("fp32/int8 instr", lambda r: ratio(_float_partner(r, rows, jobs), r, "insns_per_inference")),
+               ("fp32/int8 flash", lambda r: ratio(_float_partner(r, rows, jobs), r, "flash"))]
+    return render_markdown(_rows(int8, rows), columns, first=2)
 
 
-def _zoo_int8_graph(name: str):
-    """A zoo model's integer graph: quantized with the int8 preset after calibration on random
-    inputs (instruction counts do not depend on what was learned)."""
-    import torch
-
-    from mcuforge.frontend.torch import call_factory
-    from mcuforge.quant.export import export_model
-    from mcuforge.quant.net import quantize_model
-    from mcuforge.quant.presets import PRESETS
-    from mcuforge.quant.qat import calibrate
-
-    model, example = call_factory(ROOT / "models" / f"{name}.py", "make")
-    torch.manual_seed(0)
-    data = [(torch.randn(16, *example.shape[1:]), None) for _ in range(4)]
-    return export_model(calibrate(quantize_model(model, PRESETS["int8"]), data), example)
-
-
-KERNELS_FLOAT = [(f"{ROOT}/models/resnet8.py:make", "resnet8"), (f"{ROOT}/models/dscnn.py:make", "dscnn"),
-                 (f"{ROOT}/models/mobilenet_v1.py:make", "mobilenet_v1"),
-                 (str(MLPERF / "kws_ref_model_float32.tflite"), "kws float")]
-
-
-def kernels_float_table() -> list[str]:
-    """Hand-written kernels against TVM's code for the same model, target and precision, both
-    measured in this run (`--kernels mcuforge` vs `--kernels tvm`)."""
-    from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
-    from mcuforge.errors import DoesNotFit
-    from mcuforge.frontend import load_model
-    from mcuforge.target import all_targets
-
-    print("| model | target | precision | `--kernels tvm` instr | mcuforge instr | tvm / mcuforge | MAC/instr | of peak |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
-    failed = []
-    for spec, label in KERNELS_FLOAT:
-        model = load_model(spec)
-        for target in all_targets():
-            for precision in ("fp32", "fp16") if target.has("fp16") else ("fp32",):
-                if not target.has("fpu") and precision == "fp32":
-                    continue  # soft float: neither side is a kernel comparison
-                counts = {}
-                with tempfile.TemporaryDirectory() as tmp:
-                    try:
-                        for kernels in ("tvm", "mcuforge"):
-                            c = compile_model(model, target, precision, Path(tmp) / kernels, kernels=kernels)
-                            r = run_model(c, model, random_inputs(model, 1), Path(tmp) / f"w{kernels}", profile=False)
-                            if r.max_rel_error > TOLERANCE[precision]:
-                                failed.append(f"{label} {target.name} {precision} {kernels}: {r.max_rel_error:.3g}")
-                            counts[kernels] = r.insns_per_inference[0]
-                    except DoesNotFit as exc:
-                        print(f"| {label} | {target.name} | {precision} | does not fit: "
-                              f"{exc.message.split(': ', 1)[-1]} | | | | |", flush=True)
-                        continue
-                mpi = c.macs / counts["mcuforge"]
-                print(f"| {label} | {target.name} | {precision} | {counts['tvm']:,} | {counts['mcuforge']:,} "
-                      f"| {counts['tvm'] / counts['mcuforge']:.2f} | {mpi:.3f} | {100 * mpi / target.peak(precision):.1f} % |",
-                      flush=True)
-    return failed
-
-
-# The unified table: (label, float model spec or None, int8 source: a zoo model name to quantize,
-# or an MLPerf int8 .tflite)
-ALL = [(m, f"{ROOT}/models/{m}.py:make", m) for m in ZOO_INT8] + [
-    ("MLPerf KWS (DS-CNN)", str(MLPERF / "kws_ref_model_float32.tflite"), MLPERF / "kws_ref_model.tflite"),
-    ("MLPerf ResNet-8", str(MLPERF / "pretrainedResnet.tflite"), MLPERF / "pretrainedResnet_quant.tflite"),
-    ("MLPerf AD (FC autoencoder)", None, MLPERF / "ad01_int8.tflite")]
-
-
-def all_table(only: set[str] | None = None) -> list[str]:
-    """Every zoo and MLPerf Tiny model x every target (or those in `only`) x {int8, fp16 where
-    the target has fp16 arithmetic}: the ISA kernels against the baseline measured side by side
-    in the same run: on the integer path the portable reference C (`--kernels ref`; the integer
-    path has no TVM code), on fp16 TVM's code (`--kernels tvm`). Instructions LMUL-weighted on
-    RVV; flash and RAM (data + bss + stack measured on target) of the kernels' program."""
-    import dataclasses
-
-    from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
-    from mcuforge.errors import DoesNotFit
-    from mcuforge.frontend import load_model
-    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
-    from mcuforge.integer.tflite_int8 import read_int8_tflite
-    from mcuforge.target import all_targets
-
-    print("| model | target | precision | MACs | instructions | MAC/instr | of peak | flash B | RAM B "
-          "| baseline | baseline instr | baseline / mcuforge |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
-    failed = []
-    targets = [t for t in all_targets() if only is None or t.name in only]
-
-    def row(label, target, precision, c, r, base, base_insns):
-        insns, sizes = r.insns_per_inference[0], r.program.sizes
-        mpi = c.macs / insns
-        print(f"| {label} | {target.name} | {precision} | {c.macs:,} | {insns:,} | {mpi:.3f} "
-              f"| {100 * mpi / target.peak(precision):.1f} % | {sizes.flash:,} | {sizes.data + sizes.bss + r.stack_used:,} "
-              f"| {base} | {base_insns:,} | {base_insns / insns:.2f} |", flush=True)
-
-    for label, float_spec, int8_source in ALL:
-        graph = read_int8_tflite(int8_source) if isinstance(int8_source, Path) else _zoo_int8_graph(int8_source)
-        model = load_model(float_spec) if float_spec else None
-        for target in targets:
-            runs = {}
-            for variants in (("ref",), target.kernel_variants):
-                with tempfile.TemporaryDirectory() as tmp:
-                    c = compile_int8(graph, label, dataclasses.replace(target, kernel_variants=variants),
-                                     Path(tmp) / "out")
-                    runs[variants] = c, run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-                if runs[variants][1].mismatches:
-                    failed.append(f"{label} {target.name} {variants}: differs from the integer reference")
-            c, r = runs[target.kernel_variants]
-            row(label, target, "int8", c, r, "ref C", runs[("ref",)][1].insns_per_inference[0])
-            if model is None or not target.has("fp16"):
-                continue
-            runs = {}
-            try:
-                for kernels in ("tvm", "mcuforge"):
-                    with tempfile.TemporaryDirectory() as tmp:
-                        c = compile_model(model, target, "fp16", Path(tmp) / "out", kernels=kernels)
-                        r = run_model(c, model, random_inputs(model, 1), Path(tmp) / "work", profile=False,
-                                      timeout=1800)
-                    if r.max_rel_error > TOLERANCE["fp16"]:
-                        failed.append(f"{label} {target.name} fp16 {kernels}: {r.max_rel_error:.3g}")
-                    runs[kernels] = c, r
-            except DoesNotFit as exc:
-                print(f"| {label} | {target.name} | fp16 | — | does not fit: {exc.message.split(': ', 1)[-1]} "
-                      f"| | | | | | | |", flush=True)
-                continue
-            c, r = runs["mcuforge"]
-            row(label, target, "fp16", c, r, "`--kernels tvm`", runs["tvm"][1].insns_per_inference[0])
-    return failed
-
-
-def memory_table() -> list[str]:
-    """RAM against the peer: TFLite Micro's arena (its recording allocator: total, and the
-    activations part) beside mcuforge's whole RAM for the same model (data + bss, which hold the
-    arena with kernel scratch, plus the stack measured on target); kernel code beside weights."""
-    from mcuforge.build.elf import code_bytes
-    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
-    from mcuforge.integer.tflite_int8 import read_int8_tflite
+def memory_render(jobs, rows):
     from mcuforge.integer.tflm import tflm_arena
-    from mcuforge.target import all_targets
 
-    print("| model | target | TFLM arena B (activations) | mcuforge arena B | data + bss B | stack B | RAM B "
-          "| of TFLM total | kernel code B | weights B |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    failed = []
+    arenas = {}
+
+    def tflm(r):
+        path = Path(r["job"]["model"])
+        if path not in arenas:
+            arenas[path] = tflm_arena(path)
+        return arenas[path]
+
+    def ram_share(r):
+        return f"{100 * r['figures']['ram'] / tflm(r)[0]:.0f} %"
+
+    columns = [*COMMON, ("TFLM arena B (activations)", lambda r: f"{tflm(r)[0]:,} ({tflm(r)[1]:,})"),
+               ("mcuforge arena B", fig("arena")), ("stack B", fig("stack_used")), ("RAM B", fig("ram")),
+               ("of TFLM total", ram_share), ("kernel code B", fig("kernel_code_bytes")),
+               ("weights B", fig("weights"))]
+    return render_markdown(_rows([j for j in jobs if j.precision == "int8"], rows), columns, first=2)
+
+
+def kernels_float_jobs(only):
+    jobs = []
+    for m in KERNELS_FLOAT:
+        for t in _targets(only):
+            for p in [p for p in ("fp32", "fp16") if (p == "fp32" and t.has("fpu")) or (p == "fp16" and t.has("fp16"))]:
+                jobs += [Job(m, t.name, p, kernels="tvm"), Job(m, t.name, p)]
+    return jobs
+
+
+def _baseline(row, rows, kernels):
+    job = Job(**{**{k: v for k, v in row["job"].items() if k in Job.__dataclass_fields__}, "kernels": kernels})
+    return rows.get(job.key)
+
+
+def kernels_float_render(jobs, rows):
+    columns = [*COMMON, ("precision", lambda r: r["job"]["precision"]),
+               ("`--kernels tvm` instr", lambda r: _cell(_baseline(r, rows, "tvm"), "insns_per_inference")),
+               ("mcuforge instr", fig("insns_per_inference")),
+               ("tvm / mcuforge", lambda r: ratio(_baseline(r, rows, "tvm"), r, "insns_per_inference")),
+               ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")), ("of peak", of_peak)]
+    return render_markdown(_rows([j for j in jobs if j.kernels == "mcuforge"], rows), columns)
+
+
+def _cell(row, key):
+    return "—" if not row or row["status"] != "ok" else f"{row['figures'][key]:,}"
+
+
+def all_jobs(only):
+    sources = [(zoo_int8(m), f"{ROOT}/models/{m}.py:make") for m in ZOO] + [
+        (_int8(n), _int8(f) if f else None) for n, f in INT8.items()]
+    jobs = []
+    for int8, float_spec in sources:
+        for t in _targets(only):
+            jobs += [Job(int8, t.name, "int8", kernels="ref"), Job(int8, t.name, "int8")]
+            if float_spec and t.has("fp16"):
+                jobs += [Job(float_spec, t.name, "fp16", kernels="tvm"), Job(float_spec, t.name, "fp16")]
+    return jobs
+
+
+def all_render(jobs, rows):
+    def base(r):
+        return _baseline(r, rows, "ref" if r["job"]["precision"] == "int8" else "tvm")
+
+    columns = [*COMMON, ("precision", lambda r: r["job"]["precision"]), ("MACs", fig("macs")),
+               ("instructions", fig("insns_per_inference")), ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")),
+               ("of peak", of_peak), ("flash B", fig("flash")), ("RAM B", fig("ram")),
+               ("baseline", lambda r: "ref C" if r["job"]["precision"] == "int8" else "`--kernels tvm`"),
+               ("baseline instr", lambda r: _cell(base(r), "insns_per_inference")),
+               ("baseline / mcuforge", lambda r: ratio(base(r), r, "insns_per_inference"))]
+    return render_markdown(_rows([j for j in jobs if j.kernels == "mcuforge"], rows), columns)
+
+
+def isa_jobs(only):
+    return [DotJob(t.name, n) for t in _targets(only) for n in (64, 1024)]
+
+
+def isa_render(jobs, rows):
+    def f16(key, fmt):
+        return lambda r: fmt(r["figures"][key]) if r["figures"]["fp16_kernel"] else "—"
+
+    def peak(kind):
+        def cell(r):
+            f = r["figures"]
+            if f[f"{kind}_insns"] is None:
+                return "—"
+            return f"{100 * (f['n'] / f[f'{kind}_insns']) / f[f'peak_{kind}']:.0f} %"
+        return cell
+
+    columns = [("target", lambda r: r["job"]["target"]), ("n", lambda r: str(r["job"]["n"])),
+               ("int8 kernel", fig("int8_kernel", str)), ("instr", fig("int8_insns")),
+               ("MAC/instr", lambda r: f"{r['figures']['n'] / r['figures']['int8_insns']:.2f}"),
+               ("of peak", peak("int8")), ("fp16 kernel", f16("fp16_kernel", str)),
+               ("fp16 instr", f16("fp16_insns", lambda v: f"{v:,}")),
+               ("fp16 MAC/instr", lambda r: f"{r['figures']['n'] / r['figures']['fp16_insns']:.2f}"
+                if r["figures"]["fp16_insns"] else "—"), ("fp16 of peak", peak("fp16"))]
+    return render_markdown(_rows(jobs, rows), columns, first=2)
+
+
+def host_jobs(only):
+    jobs = []
     for name in INT8:
-        graph = read_int8_tflite(MLPERF / name)
-        total, head = tflm_arena(MLPERF / name)
-        for target in all_targets():
-            with tempfile.TemporaryDirectory() as tmp:
-                c = compile_int8(graph, Path(name).stem, target, Path(tmp) / "out")
-                r = run_int8(c, random_int8_inputs(graph, 1), Path(tmp) / "work")
-                kernels = {p.stem for p in c.sources if p.name.startswith("mf_")}
-                code = code_bytes(r.program.elf.with_suffix(".map"), kernels)
-            if r.mismatches:
-                failed.append(f"{name} {target.name}: differs from the integer reference")
-            sizes = r.program.sizes
-            ram = sizes.data + sizes.bss + r.stack_used
-            print(f"| {Path(name).stem} | {target.name} | {total:,} ({head:,}) | {c.plan.arena_size:,} "
-                  f"| {sizes.data + sizes.bss:,} | {r.stack_used:,} | {ram:,} | {100 * ram / total:.0f} % "
-                  f"| {code:,} | {c.weight_bytes:,} |", flush=True)
-    return failed
+        jobs.append(Job(_int8(name), "host", "int8", inputs=1 + HOST_INPUTS, check="tflite-micro", seed=9))
+        for t in QEMU_WALL:
+            if only is None or t in only:
+                jobs += [Job(_int8(name), t, "int8", inputs=1, seed=9), Job(_int8(name), t, "int8",
+                                                                               inputs=1 + HOST_INPUTS, seed=9)]
+    return jobs
 
 
-def isa_table() -> list[str]:
-    from mcuforge.dotbench import run_dot
-    from mcuforge.target import all_targets
+def host_render(jobs, rows):
+    def host_rate(r):
+        return 1 / r["figures"]["seconds_per_inference"]
 
-    print("| target | n | int8 kernel | instr | MAC/instr | of peak | fp16 kernel | instr | MAC/instr | of peak |")
-    print("|---|---:|---|---:|---:|---:|---|---:|---:|---:|")
-    failed = []
-    for t in all_targets():
-        for n in (64, 1024):
-            r = run_dot(t, n)
-            if not r.int8_ok or r.fp16_ok is False:
-                failed.append(f"{t.name} n={n}")
-            f16 = "| — | — | — | — |"
-            if r.fp16_kernel:
-                f16 = (f"| {r.fp16_kernel} | {r.fp16_insns:,} | {r.fp16_mac_per_insn:.2f} "
-                       f"| {100 * r.fp16_mac_per_insn / r.peak_fp16:.0f} % |")
-            print(f"| {t.name} | {n} | {r.int8_kernel} | {r.int8_insns:,} | {r.int8_mac_per_insn:.2f} "
-                  f"| {100 * r.int8_mac_per_insn / r.peak_int8:.0f} % {f16}", flush=True)
-    return failed
+    def qemu_rate(r, t):
+        one = rows.get(Job(r["job"]["model"], t, "int8", inputs=1, seed=9).key)
+        many = rows.get(Job(r["job"]["model"], t, "int8", inputs=1 + HOST_INPUTS, seed=9).key)
+        if not one or not many or "ok" != one["status"] or "ok" != many["status"]:
+            return None
+        return HOST_INPUTS / (many["figures"]["run_wall_seconds"] - one["figures"]["run_wall_seconds"])
+
+    columns = [("model", lambda r: label(r["job"])), ("host inferences/s", lambda r: f"{host_rate(r):,.0f}"),
+               ("host vs TFLite Micro", lambda r: exactness(r, "tflite-micro"))]
+    for t in QEMU_WALL:
+        columns += [(f"{t} inferences/s", lambda r, t=t: "—" if qemu_rate(r, t) is None else f"{qemu_rate(r, t):,.1f}"),
+                    (f"host / {t}", lambda r, t=t: "—" if qemu_rate(r, t) is None
+                     else f"{host_rate(r) / qemu_rate(r, t):,.0f}x")]
+    return render_markdown(_rows([j for j in jobs if j.target == "host"], rows), columns, first=1)
 
 
-def host_table(n: int = 100) -> list[str]:
-    """Inferences per second: the host target's (median of `n`, between the benchmark markers)
-    against QEMU's (the wall time of a run of 1 + n inputs less that of 1, over n: QEMU's
-    start-up left out), in one run on this machine. Wall time varies with the machine and
-    its load; the ratios are what to read."""
-    import time
+def exact_jobs(only):
+    return [Job(_int8(name), t, "int8", inputs=EXACT_INPUTS, check="tflite-micro", seed=1)
+            for name in INT8 for t in ("host", "qemu-cortex-m4")]
 
-    import numpy as np
 
-    from mcuforge.compiler import build_model_program, input_bytes
-    from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
-    from mcuforge.integer.tflite_int8 import read_int8_tflite
-    from mcuforge.integer.tflm import tflm_outputs
-    from mcuforge.sim import run_program
-    from mcuforge.target import load_target
+def exact_render(jobs, rows):
+    def partner(r):
+        return rows.get(Job(r["job"]["model"], "qemu-cortex-m4", "int8", inputs=EXACT_INPUTS, check="tflite-micro",
+                            seed=1).key)
 
-    qemu = ["qemu-cortex-m4", "qemu-cortex-m55"]
-    print("| model | host inferences/s | " + " | ".join(f"{t} inferences/s | host / {t}" for t in qemu) + " |")
-    print("|---|---:|" + "---:|---:|" * len(qemu))
-    failed = []
-    for name in INT8:
-        graph = read_int8_tflite(MLPERF / name)
-        inputs = random_int8_inputs(graph, 1 + n, seed=9)
-        with tempfile.TemporaryDirectory() as tmp:
-            host = run_int8(compile_int8(graph, Path(name).stem, load_target("host"), Path(tmp) / "h"), inputs,
-                            Path(tmp) / "hw")
-            if not np.array_equal(host.outputs, tflm_outputs(MLPERF / name, inputs).reshape(host.outputs.shape)):
-                failed.append(f"{name} host: differs from TFLite Micro")
-            host_rate = 1 / float(np.median(host.seconds_per_inference))
-            cells = []
-            for t in qemu:
-                c = compile_int8(graph, Path(name).stem, load_target(t), Path(tmp) / t)
-                walls = []
-                for count in (1, 1 + n):
-                    program = build_model_program(c, inputs[:count], Path(tmp) / f"{t}-{count}")
-                    start = time.perf_counter()
-                    run_program(program, timeout=1200, stdin=input_bytes(c, inputs[:count])).check()
-                    walls.append(time.perf_counter() - start)
-                rate = n / (walls[1] - walls[0])
-                cells.append(f"{rate:,.1f} | {host_rate / rate:,.0f}x")
-        print(f"| {Path(name).stem} | {host_rate:,.0f} | " + " | ".join(cells) + " |", flush=True)
-    return failed
+    def same(r):
+        m4 = partner(r)
+        if not m4 or m4["status"] != "ok":
+            return "—"
+        return "identical" if m4["figures"]["outputs_sha256"] == r["figures"]["outputs_sha256"] else "DIFFERENT"
+
+    columns = [("model", lambda r: label(r["job"])), ("inputs", lambda r: f"{r['job']['inputs']:,}"),
+               ("host vs TFLite Micro", lambda r: exactness(r, "tflite-micro")),
+               ("host vs integer reference", exactness),
+               ("qemu-cortex-m4 vs TFLite Micro", lambda r: exactness(partner(r), "tflite-micro") if partner(r) else "—"),
+               ("host outputs vs qemu-cortex-m4's", same),
+               ("qemu-cortex-m4 instructions / inference", lambda r: _cell(partner(r), "insns_per_inference"))]
+    return render_markdown(_rows([j for j in jobs if j.target == "host"], rows), columns, first=1)
+
+
+HEADLINE_KWS = ("qemu-cortex-m4", "qemu-rv32imac")
+HEADLINE_RESNET = ("qemu-cortex-m55", "qemu-rv32-zve32f-zvfh")
+
+
+def headline_jobs(only):
+    """README's headline figures: KWS int8 (rows of the int8 table), ResNet-8 fp16 against TVM's
+    code (rows of the all table)."""
+    resnet = f"{ROOT}/models/resnet8.py:make"
+    return [Job(_int8("kws_ref_model.tflite"), t, "int8", check="tflite-micro") for t in HEADLINE_KWS] + [
+        Job(resnet, t, "fp16", kernels=k) for t in HEADLINE_RESNET for k in ("mcuforge", "tvm")]
+
+
+def headline_render(jobs, rows):
+    kws = {t: rows.get(Job(_int8("kws_ref_model.tflite"), t, "int8", check="tflite-micro").key)
+           for t in HEADLINE_KWS}
+    resnet = {t: (rows.get(Job(f"{ROOT}/models/resnet8.py:make", t, "fp16").key),
+                  rows.get(Job(f"{ROOT}/models/resnet8.py:make", t, "fp16", kernels="tvm").key))
+              for t in HEADLINE_RESNET}
+    if not all(r and r["status"] == "ok" for r in kws.values()) or \
+            not all(a and b and a["status"] == b["status"] == "ok" for a, b in resnet.values()):
+        return ""
+    m4, rv = kws["qemu-cortex-m4"]["figures"], kws["qemu-rv32imac"]["figures"]
+    lines = [f"- MLPerf Tiny KWS (DS-CNN) int8, bit-identical to TFLite Micro: {m4['insns_per_inference']:,} "
+             f"instructions per inference on `qemu-cortex-m4` ({m4['mac_per_insn']:.3f} MAC/instruction), "
+             f"{rv['insns_per_inference']:,} on `qemu-rv32imac`."]
+    cells = [f"{a['figures']['mac_per_insn']:.2f} on `{t}` (TVM's own code: {b['figures']['mac_per_insn']:.2f})"
+             for t, (a, b) in resnet.items()]
+    lines.append("- ResNet-8 fp16 MAC/instruction: " + ", ".join(cells) + ".")
+    return "\n".join(lines)
+
+
+TABLES = {"models": Table(models_jobs, models_render), "int8": Table(int8_jobs, int8_render),
+          "memory": Table(int8_jobs, memory_render), "kernels-float": Table(kernels_float_jobs, kernels_float_render),
+          "all": Table(all_jobs, all_render), "isa": Table(isa_jobs, isa_render),
+          "host": Table(host_jobs, host_render), "exact": Table(exact_jobs, exact_render),
+          "headline": Table(headline_jobs, headline_render)}
+
+
+def _rows(jobs, rows) -> list[dict]:
+    return [rows[j.key] for j in jobs if j.key in rows]
+
+
+def write_section(name: str, text: str) -> list[Path]:
+    """Replace what stands between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in the docs."""
+    pattern = re.compile(rf"(<!-- bench:{re.escape(name)} -->\n).*?(<!-- /bench:{re.escape(name)} -->)", re.S)
+    written = []
+    for doc in DOCS:
+        old = doc.read_text()
+        new = pattern.sub(lambda m: m.group(1) + text.rstrip("\n") + "\n" + m.group(2), old)
+        if new != old:
+            doc.write_text(new)
+        if pattern.search(old):
+            written.append(doc)
+    return written
 
 
 def main(argv: list[str]) -> int:
     only = {a.split("=", 1)[1] for a in argv if a.startswith("--target=")} or None
-    argv = [a for a in argv if not a.startswith("--target=")]
-    tables = {"all": lambda: all_table(only), "models": models_table, "int8": int8_table, "memory": memory_table,
-              "kernels-float": kernels_float_table, "isa": isa_table, "host": host_table}
+    render_only = "--render" in argv
+    names = [a for a in argv if not a.startswith("--")] or list(TABLES)
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        print(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(TABLES)}", file=sys.stderr)
+        return 2
+    results = ResultsFile(RESULTS)
+    rows = results.latest()
+    ran: set[str] = set()
     failed = []
-    for name in argv or list(tables):
-        print(f"\n### {name}\n")
-        failed += tables[name]()
-    if failed:
-        print("wrong results: " + "; ".join(failed), file=sys.stderr)
+    for name in names:
+        table = TABLES[name]
+        jobs = table.jobs(only)
+        if not render_only:
+            for n, job in enumerate(jobs, 1):
+                if job.key in ran:
+                    continue
+                with tempfile.TemporaryDirectory() as tmp:
+                    row = job.run(Path(tmp))
+                results.append(row)
+                rows[job.key], _ = row, ran.add(job.key)
+                print(f"[{name} {n}/{len(jobs)}] {row['status']}: {row['job']}", file=sys.stderr, flush=True)
+                if row["status"] in ("wrong", "error"):
+                    failed.append(f"{row['job']}: {row['reason']}")
+        text = table.render(jobs, rows)
+        print(f"\n{name}\n{text}", flush=True)
+        if only is None and text:  # the docs hold the tables of every target
+            write_section(name, text)
+    for f in failed:
+        print(f"WRONG: {f}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -147,7 +147,7 @@ def test_run_int8_tflite_checked_against_tflite_micro(tmp_path):
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["precision"] == "int8" and figures["inputs"] == 3
-    assert figures["mismatches_vs_reference"] == 0 and figures["mismatches_vs_tflite_micro"] == 0
+    assert figures["mismatches_vs_reference"] == 0 and figures["oracles"] == {"tflite-micro": 0}
     assert figures["macs"] == 264192 and len(figures["layers"]) == 10
     proc = mcuforge("report", str(tmp_path / "ad"))
     assert proc.returncode == 0, proc.stderr

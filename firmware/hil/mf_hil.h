@@ -9,7 +9,8 @@
  * The host sends one request at a time (type < 0x80); the device answers with type | 0x80,
  * the request's seq and a status. A frame it cannot read (bad COBS, length or CRC) is answered
  * with MF_HIL_ERR_FRAME and seq 0, a frame longer than the buffer with MF_HIL_ERR_TOO_LONG: the
- * host resends. Every command is idempotent, so resending is always safe. Unsolicited events
+ * host resends. Every command but RUN and CALL is idempotent; a RUN or CALL resent with the
+ * same seq is answered again, not run again (mf_hil_main.c), so resending is always safe. Unsolicited events
  * (type >= 0xC0, seq 0): BOOT once after reset, LOG for text the firmware prints.
  */
 #ifndef MF_HIL_H
@@ -31,6 +32,9 @@ enum mf_hil_type {
     MF_HIL_RESET = 0x06,       /* -> (none), then the device resets */
     MF_HIL_ECHO = 0x07,        /* data -> the same data (link checks, throughput) */
     MF_HIL_RESET_STATE = 0x08, /* -> (none): mf_model_reset(), the model's state to its values at reset */
+    MF_HIL_CALL = 0x09,        /* data: entry point u8 -> as RUN: calls that entry point of model.h on the
+                                  loaded input (its first in_bytes), its output readable after */
+    MF_HIL_ENTRY_POINTS = 0x0A, /* -> count u8, then per entry point: in_bytes u32, out_bytes u32, name\0 */
     MF_HIL_RESPONSE = 0x80,
     MF_HIL_EVENT_BOOT = 0xC0,  /* data: protocol version u8 */
     MF_HIL_EVENT_LOG = 0xC1,   /* data: text */

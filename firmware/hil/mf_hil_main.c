@@ -14,8 +14,9 @@
 
 #define RX_CAPACITY (MF_HIL_HEADER + MF_HIL_MAX_DATA + MF_HIL_CRC + 8)
 
-static mf_model_input_t input[MF_MODEL_INPUT_SIZE];
-static mf_model_output_t output[MF_MODEL_OUTPUT_SIZE];
+/* Large enough for every entry point's input and output (model.h). */
+static uint8_t input[MF_MODEL_MAX_IN_BYTES] __attribute__((aligned(16)));
+static uint8_t output[MF_MODEL_MAX_OUT_BYTES] __attribute__((aligned(16)));
 static uint32_t layer_cycles[MF_MODEL_LAYERS];
 static uint32_t layer_start, run_cycles_lo, run_cycles_hi;
 static int layer_index, session;
@@ -80,22 +81,23 @@ static uint32_t hello(uint8_t *p) {
     return (uint32_t)(q - p);
 }
 
-/* RUN is the one command that is not idempotent with a model that keeps state: the host
- * resends a request whose answer it did not get, with the same sequence number, before any
- * other request, so a RUN that repeats the previous request's number is answered again, not
- * run again (run_seq: the number of the last request if it was a RUN, else 0). */
-static uint8_t run_seq, run_status;
+/* RUN and CALL are the commands that are not idempotent with a model that keeps state: the
+ * host resends a request whose answer it did not get, with the same sequence number, before
+ * any other request, so a RUN or CALL that repeats the previous request's type and number is
+ * answered again, not run again (run_seq: the number of the last request if it was a RUN or
+ * CALL, else 0). */
+static uint8_t run_seq, run_type, run_status;
 static uint32_t run_reply_length;
 
-static void run(uint8_t seq) {
-    if (seq != 0 && seq == run_seq) {
-        mf_hil_send(MF_HIL_RUN | MF_HIL_RESPONSE, seq, run_status, tx, run_reply_length);
+static void call(uint8_t type, uint8_t seq, uint32_t entry) {
+    if (seq != 0 && seq == run_seq && type == run_type) {
+        mf_hil_send(type | MF_HIL_RESPONSE, seq, run_status, tx, run_reply_length);
         return;
     }
     layer_index = 0;
     for (int i = 0; i < MF_MODEL_LAYERS; i++) layer_cycles[i] = 0;
     uint32_t start = mf_cycles();
-    int status = mf_model_run(input, output);
+    int status = mf_model_entry_points[entry].call(input, output);
     uint32_t cycles = mf_cycles() - start;
     run_cycles_lo = cycles;
     run_cycles_hi = 0;
@@ -104,9 +106,21 @@ static void run(uint8_t seq) {
     q = put32(q, run_cycles_hi);
     q = put16(q, MF_MODEL_LAYERS);
     run_seq = seq;
+    run_type = type;
     run_status = status ? MF_HIL_ERR_MODEL : MF_HIL_OK;
     run_reply_length = (uint32_t)(q - tx);
-    mf_hil_send(MF_HIL_RUN | MF_HIL_RESPONSE, seq, run_status, tx, run_reply_length);
+    mf_hil_send(type | MF_HIL_RESPONSE, seq, run_status, tx, run_reply_length);
+}
+
+static uint32_t entry_points(uint8_t *p) {
+    uint8_t *q = p;
+    *q++ = MF_MODEL_ENTRY_POINTS;
+    for (int i = 0; i < MF_MODEL_ENTRY_POINTS; i++) {
+        q = put32(q, mf_model_entry_points[i].in_bytes);
+        q = put32(q, mf_model_entry_points[i].out_bytes);
+        q = put_string(q, mf_model_entry_points[i].name);
+    }
+    return (uint32_t)(q - p);
 }
 
 static void handle(const uint8_t *f, uint32_t n) {
@@ -114,7 +128,7 @@ static void handle(const uint8_t *f, uint32_t n) {
     const uint8_t *data = f + MF_HIL_HEADER;
     uint32_t len = n - MF_HIL_HEADER - MF_HIL_CRC;
     uint8_t reply = type | MF_HIL_RESPONSE;
-    if (type != MF_HIL_RUN) run_seq = 0;  /* another request: the next RUN is a new one */
+    if (type != MF_HIL_RUN && type != MF_HIL_CALL) run_seq = 0;  /* another request: the next RUN is a new one */
     if (f[0] != MF_HIL_VERSION) {
         uint8_t version = MF_HIL_VERSION;
         mf_hil_send(reply, seq, MF_HIL_ERR_VERSION, &version, 1);
@@ -143,7 +157,14 @@ static void handle(const uint8_t *f, uint32_t n) {
         return;
     }
     case MF_HIL_RUN:
-        run(seq);
+        call(type, seq, 0);
+        return;
+    case MF_HIL_CALL:
+        if (len != 1 || data[0] >= MF_MODEL_ENTRY_POINTS) break;
+        call(type, seq, data[0]);
+        return;
+    case MF_HIL_ENTRY_POINTS:
+        mf_hil_send(reply, seq, MF_HIL_OK, tx, entry_points(tx));
         return;
     case MF_HIL_READ_OUTPUT: {
         uint32_t offset = len == 6 ? get32(data) : UINT32_MAX;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcuforge.codegen.planner import Buffer, MemoryPlan, Overlap, Placement, plan_greedy_by_size
+from mcuforge.core.planner import Buffer, MemoryPlan, Overlap, Placement, plan_greedy_by_size
 
 
 def test_chain_reuses_memory_of_dead_buffers():

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from mcuforge.build.tools import tool
-from mcuforge.compiler import compile_model
+from mcuforge.codegen.compiler import compile_model
 from mcuforge.errors import McuforgeError
 from mcuforge.paths import KERNELS_DIR
 from mcuforge.target import load_target
@@ -81,7 +81,9 @@ def test_depthwise_convolutions_call_mcuforge_kernels(name, depthwise, tmp_path)
 def test_conv1d_runs_on_the_conv2d_kernels(target, precision, tmp_path):
     """The 1-D CNN's three conv1d (+ bias + relu) bind to the conv2d kernel as maps one pixel
     high, its max pool stays TVM's (NHWC), and the model still matches PyTorch."""
-    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+    from mcuforge.codegen.compiler import random_inputs
+    from mcuforge.core.flow import run as run_on_target
+    from mcuforge.core.precision import TOLERANCE
 
     model = imported("models/cnn1d.py:make")
     compiled = compile_model(model, load_target(target), precision, tmp_path / "out")
@@ -90,7 +92,7 @@ def test_conv1d_runs_on_the_conv2d_kernels(target, precision, tmp_path):
     assert [(b.fields["in_h"], b.fields["k_h"], b.fields["act_min"]) for b in convs] == [(1, 1, 0.0)] * 3
     assert [b.fields["stride_w"] for b in convs] == [2, 2, 1]
     assert not any("transpose" in s.kernel for s in compiled.graph.steps[1:-3])  # NHWC throughout
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE[precision]
     assert not any(s.bound for s in compile_model(model, load_target(target), precision, tmp_path / "t",
                                                   kernels="tvm").graph.steps)
@@ -99,14 +101,16 @@ def test_conv1d_runs_on_the_conv2d_kernels(target, precision, tmp_path):
 def test_average_pooling_calls_mcuforge_kernel(tmp_path):
     """The MLPerf KWS model's 25x5 average pool binds (its depthwise convs too), matches
     TFLite's float model; --kernels tvm binds none."""
-    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+    from mcuforge.codegen.compiler import random_inputs
+    from mcuforge.core.flow import run as run_on_target
+    from mcuforge.core.precision import TOLERANCE
 
     model, target = imported("mlperf:kws_ref_model_float32.tflite"), load_target("qemu-cortex-m55")
     compiled = compile_model(model, target, "fp16", tmp_path / "out")
     pools = [s.bound for s in compiled.graph.steps if s.kernel == "mf_avg_pool2d_f16"]
     assert [(p.fields["k_h"], p.fields["k_w"], p.fields["in_c"]) for p in pools] == [(25, 5, 64)]
     assert [s.kernel for s in compiled.graph.steps].count("mf_depthwise_conv2d_f16") == 4
-    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 1), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp16"]
     assert not any(s.bound for s in compile_model(model, target, "fp16", tmp_path / "t", kernels="tvm").graph.steps)
 
@@ -120,7 +124,9 @@ def test_fp32_accumulation_binds_the_acc32_kernels(target, accumulate, tmp_path)
     --accumulate fp32 on the M55): DS-CNN's five convolutions and its dense call the _f16_acc32
     kernels, its depthwise convolutions stay TVM's code (fp32 accumulation), and the model
     matches PyTorch within the fp16 tolerance."""
-    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+    from mcuforge.codegen.compiler import random_inputs
+    from mcuforge.core.flow import run as run_on_target
+    from mcuforge.core.precision import TOLERANCE
 
     model = imported(DSCNN)
     compiled = compile_model(model, load_target(target), "fp16", tmp_path / "out", accumulate=accumulate)
@@ -130,7 +136,7 @@ def test_fp32_accumulation_binds_the_acc32_kernels(target, accumulate, tmp_path)
     info = json.loads((compiled.out_dir / "compile.json").read_text())
     assert info["accumulate"] == "fp32" and info["bound_layers"] == 6
     assert all(s.bound.fields["act_min"] == 0.0 for s in compiled.graph.steps if s.kernel == "mf_conv2d_f16_acc32")
-    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 1), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp16"]
     tvm = compile_model(model, load_target(target), "fp16", tmp_path / "tvm", kernels="tvm", accumulate=accumulate)
     assert not any(s.bound for s in tvm.graph.steps)
@@ -197,7 +203,9 @@ def test_arm_float_kernels_compile_with_gcc(variant, tmp_path):
 
 def test_a_model_of_bound_layers_only_runs(tmp_path):
     """Flatten (a view of the input) + Linear: one bound kernel, no TVM kernel, no arena use."""
-    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+    from mcuforge.codegen.compiler import random_inputs
+    from mcuforge.core.flow import run as run_on_target
+    from mcuforge.core.precision import TOLERANCE
     from mcuforge.frontend import load_model
 
     (tmp_path / "m.py").write_text("import torch\nfrom torch import nn\ndef make():\n    torch.manual_seed(0)\n"
@@ -205,18 +213,20 @@ def test_a_model_of_bound_layers_only_runs(tmp_path):
     model = load_model(f"{tmp_path / 'm.py'}:make")
     compiled = compile_model(model, load_target("qemu-rv32-zve32f-zvfh"), "fp32", tmp_path / "out")
     assert [s.kernel for s in compiled.graph.steps] == ["mf_dense_f32"]
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"]
 
 
 def test_relu6_is_fused_into_the_bound_convolutions_in_fp16(tmp_path):
     """ReLU6 (a clip, rewritten as maximum / minimum) ends each bound conv of MobileNet, also
     after the fp16 conversion, and the model still matches PyTorch."""
-    from mcuforge.compiler import TOLERANCE, random_inputs, run_model
+    from mcuforge.codegen.compiler import random_inputs
+    from mcuforge.core.flow import run as run_on_target
+    from mcuforge.core.precision import TOLERANCE
 
     model = imported("models/mobilenet.py:make")
     compiled = compile_model(model, load_target("qemu-cortex-m55"), "fp16", tmp_path / "out")
     bound = [s.bound for s in compiled.graph.steps if s.bound and s.kernel == "mf_conv2d_f16"]
     assert bound and all((b.fields["act_min"], b.fields["act_max"]) == (0.0, 6.0) for b in bound)
-    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 1), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp16"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcuforge.compiler import compile_model
+from mcuforge.codegen.compiler import compile_model
 from mcuforge.errors import DoesNotFit, McuforgeError
 from mcuforge.frontend import load_model
 from mcuforge.target import load_target

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+from mcuforge.codegen.compiler import compile_model, random_inputs
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.core.precision import TOLERANCE
 from mcuforge.target import load_target
 
 from .conftest import ZOO, imported
@@ -16,7 +18,7 @@ from .conftest import ZOO, imported
 def test_zoo_model_on_the_host(name, precision, tmp_path):
     model = imported(f"models/{name}.py:make")
     compiled = compile_model(model, load_target("host"), precision, tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 4, seed=11), tmp_path / "work")
+    run = run_on_target(compiled, random_inputs(model, 4, seed=11), tmp_path / "work")
     assert run.max_rel_error <= TOLERANCE[precision], f"{name} {precision} on the host: {run.max_rel_error:.3g}"
     assert run.insns_per_inference == [] and run.layer_insns is None  # no simulator: no instruction counts
     assert len(run.seconds_per_inference) == 4 and all(s > 0 for s in run.seconds_per_inference)

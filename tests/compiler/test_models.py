@@ -7,7 +7,9 @@ import re
 import pytest
 
 from mcuforge.build.program import disassemble
-from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+from mcuforge.codegen.compiler import compile_model, random_inputs
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.core.precision import TOLERANCE
 from mcuforge.frontend import load_model
 from mcuforge.target import load_target
 
@@ -20,7 +22,7 @@ def test_fp32_matches_the_reference(spec, target, tmp_path):
     model = imported(spec)
     compiled = compile_model(model, target, "fp32", tmp_path / "out")
     compiled.plan.check()
-    run = run_model(compiled, model, random_inputs(model, 2, seed=7), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2, seed=7), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"], f"{short(spec)} on {target.name}: {run.max_rel_error:.3g}"
     assert run.top1_agreement == 1.0
     assert len(run.insns_per_inference) == 2 and run.insns_per_inference[0] > compiled.macs / 50
@@ -41,7 +43,7 @@ FP16_INSNS = {
 def test_fp16_within_bound_with_fp16_instructions(spec, name, tmp_path):
     target, model = load_target(name), imported(spec)
     compiled = compile_model(model, target, "fp16", tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 2, seed=3), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2, seed=3), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp16"], f"{short(spec)} fp16 on {name}: {run.max_rel_error:.3g}"
     assert run.max_rel_error > 1e-6  # it really computed in fp16
     text = disassemble(run.program)
@@ -54,7 +56,7 @@ def test_fp16_with_fp32_accumulation_on_cortex_m4(tmp_path):
     target, model = load_target("qemu-cortex-m4"), imported("models/mlp.py:make")
     compiled = compile_model(model, target, "fp16", tmp_path / "out")
     assert compiled.graph.tensors[1].dtype == "float16"  # weights are stored in fp16
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp16"]
     assert re.search(r"\bvcvt[bt]\.f32\.f16\b", disassemble(run.program))
 
@@ -80,7 +82,7 @@ def test_same_model_gives_byte_identical_c(tmp_path):
 def test_profile_gives_one_count_per_layer(tmp_path):
     model, target = imported("models/cnn1d.py:make"), load_target("qemu-cortex-m4")
     compiled = compile_model(model, target, "fp32", tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 1), tmp_path / "work", profile=True)
+    run = run_on_target(compiled, random_inputs(model, 1), tmp_path / "work", profile=True)
     assert len(run.layer_insns) == len(compiled.graph.steps)
     # the layers are all of the inference but the call glue between them
     assert 0.9 * run.insns_per_inference[0] < sum(run.layer_insns) < run.insns_per_inference[0]
@@ -95,7 +97,7 @@ def test_saved_export_program_compiles(tmp_path):
     model = load_model(str(path))
     assert model.input.shape == (1, 1, 256) and model.output.shape == (1, 4)
     compiled = compile_model(model, load_target("qemu-rv32imafc-zfh"), "fp32", tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"]
 
 
@@ -112,5 +114,5 @@ def test_reshapes_are_views_without_kernels(body, shape, tmp_path):
     compiled = compile_model(model, load_target("qemu-cortex-m4"), "fp32", tmp_path / "out", kernels="tvm")
     assert any(t.kind == "view" for t in compiled.graph.tensors)
     assert all(t.storage.kind != "view" for t in compiled.graph.tensors)
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"]

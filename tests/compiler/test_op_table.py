@@ -15,7 +15,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+from mcuforge.codegen.compiler import compile_model, random_inputs
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.core.precision import TOLERANCE
 from mcuforge.frontend import load_model
 from mcuforge.frontend.torch import from_torch
 from mcuforge.target import load_target
@@ -100,7 +102,7 @@ def test_op_matches_its_reference(case, batch, frontend, precision, tmp_path):
     inputs = random_inputs(model, 2, seed=batch)
     for name in TARGETS:
         compiled = compile_model(model, load_target(name), precision, tmp_path / name / "out")
-        run = run_model(compiled, model, inputs, tmp_path / name / "work", profile=False)
+        run = run_on_target(compiled, inputs, tmp_path / name / "work", profile=False)
         assert run.outputs.shape == (2, *model.output.shape)
         assert run.max_rel_error <= TOLERANCE[precision], \
             f"{case} batch {batch} via {frontend}, {precision} on {name}: max rel error {run.max_rel_error:.3g}"

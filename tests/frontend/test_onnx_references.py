@@ -16,7 +16,9 @@ import torch
 import torch.nn as nn
 from onnx import TensorProto, helper, numpy_helper
 
-from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+from mcuforge.codegen.compiler import compile_model, random_inputs
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.core.precision import TOLERANCE
 from mcuforge.errors import ModelError
 from mcuforge.frontend import load_model
 from mcuforge.target import load_target
@@ -61,7 +63,7 @@ def test_old_opset_is_checked_with_the_onnx_reference_evaluator(tmp_path):
     expected = h.reshape(1, 3, 3, 2, 3, 2).mean(axis=(3, 5))
     assert np.allclose(model.reference(x), expected, rtol=1e-5, atol=1e-6)  # the evaluator really computes it
     compiled = compile_model(model, load_target("qemu-cortex-m4"), "fp32", tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.checked and run.max_rel_error <= TOLERANCE["fp32"]
 
 
@@ -69,7 +71,7 @@ def test_gemm_prelu_softsign_of_opset_6_run_checked(tmp_path):
     model = load_model(str(_gemm_prelu_softsign(tmp_path, broadcast=1)))
     assert "Gemm(6)" in model.reference_note and "ReferenceEvaluator instead" in model.reference_note
     compiled = compile_model(model, load_target("qemu-rv32-zve32f-zvfh"), "fp32", tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE["fp32"]
 
 
@@ -122,7 +124,7 @@ def test_onnx_softplus_compiles_and_matches(precision, tmp_path):
     model = load_model(str(path))
     compiled = compile_model(model, load_target("qemu-cortex-m55"), precision, tmp_path / "out")
     assert "fabs" in (tmp_path / "out" / "kernels.c").read_text()
-    run = run_model(compiled, model, random_inputs(model, 2), tmp_path / "work", profile=False)
+    run = run_on_target(compiled, random_inputs(model, 2), tmp_path / "work", profile=False)
     assert run.max_rel_error <= TOLERANCE[precision]
 
 

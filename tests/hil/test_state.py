@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcuforge.compiler import TOLERANCE, random_inputs
+from mcuforge.core.precision import TOLERANCE
 from mcuforge.hil import protocol as p
-from mcuforge.hil.dut import Dut
+from mcuforge.hil.dut import DeviceError, Dut
 from mcuforge.hil.firmware import build_hil_firmware
 from mcuforge.hil.link import FaultyLink
 from mcuforge.hil.qemu_board import QemuBoard
@@ -36,8 +36,8 @@ def _close(got: np.ndarray, want: np.ndarray) -> bool:
 
 def test_sequence_then_reset_state(stateful):
     model, firmware = stateful
-    sequence = random_inputs(model.imported, 5, seed=2)
-    want = model.imported.reference_outputs(sequence)
+    sequence = model.compiled.random_inputs(5, seed=2)
+    want = model.compiled.reference(sequence)
     with QemuBoard(firmware) as board:
         dut = Dut(board.link)
         dut.connect()
@@ -68,8 +68,8 @@ def _drop_nth_run_answer(n: int):
 
 def test_a_resent_run_does_not_step_the_state_twice(stateful):
     model, firmware = stateful
-    sequence = random_inputs(model.imported, 3, seed=4)
-    want = model.imported.reference_outputs(sequence)
+    sequence = model.compiled.random_inputs(3, seed=4)
+    want = model.compiled.reference(sequence)
     with QemuBoard(firmware) as board:
         dropping, runs = _drop_nth_run_answer(1)
         dut = Dut(FaultyLink(board.link, on_read=dropping), timeout=0.5)
@@ -78,3 +78,19 @@ def test_a_resent_run_does_not_step_the_state_twice(stateful):
         # three RUNs, at least four answers: one lost, answered again for the resent request (a
         # slow answer on a loaded host may bring one more resend, answered again as well)
         assert runs["seen"] >= 3
+
+
+def test_entry_points_are_listed_and_called_by_index(stateful):
+    model, firmware = stateful
+    sequence = model.compiled.random_inputs(2, seed=6)
+    want = model.compiled.reference(sequence)
+    with QemuBoard(firmware) as board:
+        dut = Dut(board.link)
+        dut.connect()
+        (run,) = dut.entry_points()
+        assert (run.name, run.in_bytes, run.out_bytes) == ("run", model.compiled.input.nbytes,
+                                                            model.compiled.output.nbytes)
+        got = [model.decode(dut.call(0, x.tobytes()).output).astype(np.float64) for x in sequence]
+        assert _close(np.stack(got), want)  # CALL 0 is mf_model_run, over the same state
+        with pytest.raises(DeviceError, match="offset or length out of range"):
+            dut.request(p.CALL, bytes([1]))  # no second entry point

@@ -11,8 +11,9 @@ import dataclasses
 
 import pytest
 
-from mcuforge.codegen.planner import align
-from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+from mcuforge.core.planner import align
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8, random_int8_inputs
 from mcuforge.integer.graph import QGraph, QOp
 from mcuforge.integer.inplace import lag
 from mcuforge.integer.tflite_int8 import read_int8_tflite
@@ -62,7 +63,7 @@ def test_op_writes_over_its_input_bit_exact(case, target, tmp_path):
     assert y + align(lag(graph.ops[1])) == mid, plan.render_ascii()  # y starts lag below its input...
     assert mid < y + graph.ops[1].output.nbytes  # ...and shares its memory
     inputs = random_int8_inputs(graph, 6, seed=5)
-    run = run_int8(compiled, inputs, tmp_path / "work")
+    run = run_on_target(compiled, inputs, tmp_path / "work")
     assert run.mismatches == 0, f"{case} in place on {target.name} differs from the host reference"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8, random_int8_inputs
 from mcuforge.integer.tflite_int8 import read_int8_tflite, run_reference
 from mcuforge.integer.tflm import tflm_outputs
 from mcuforge.target import load_target
@@ -23,7 +24,7 @@ def test_bit_identical_to_tflite_micro_on_target(name, target, tmp_path):
     graph = read_int8_tflite(path)
     compiled = compile_int8(graph, path.stem, target, tmp_path / "out")
     inputs = random_int8_inputs(graph, 20, seed=1)
-    run = run_int8(compiled, inputs, tmp_path / "work")
+    run = run_on_target(compiled, inputs, tmp_path / "work")
     want = tflm_outputs(path, inputs).reshape(run.outputs.shape)
     assert run.outputs.dtype == np.int8
     assert np.array_equal(run.outputs, want), f"{name} on {target.name} differs from TFLite Micro"
@@ -50,10 +51,10 @@ def test_host_target_is_bit_identical_to_tflite_micro_and_the_cortex_m4(name, tm
     path = mlperf(name)
     graph = read_int8_tflite(path)
     inputs = random_int8_inputs(graph, 1000, seed=3)
-    host = run_int8(compile_int8(graph, path.stem, load_target("host"), tmp_path / "host"), inputs, tmp_path / "h")
+    host = run_on_target(compile_int8(graph, path.stem, load_target("host"), tmp_path / "host"), inputs, tmp_path / "h")
     assert len(host.seconds_per_inference) == 1000 and host.insns_per_inference == []
     assert np.array_equal(host.outputs, tflm_outputs(path, inputs).reshape(host.outputs.shape))
-    m4 = run_int8(compile_int8(graph, path.stem, load_target("qemu-cortex-m4"), tmp_path / "m4"), inputs[:20],
+    m4 = run_on_target(compile_int8(graph, path.stem, load_target("qemu-cortex-m4"), tmp_path / "m4"), inputs[:20],
                   tmp_path / "m")
     assert np.array_equal(host.outputs[:20], m4.outputs)
 
@@ -67,7 +68,7 @@ def test_no_float_in_the_integer_program_on_a_core_without_fpu(tmp_path):
     path = mlperf("kws_ref_model.tflite")
     graph = read_int8_tflite(path)
     compiled = compile_int8(graph, path.stem, load_target("qemu-rv32imac"), tmp_path / "out")
-    run = run_int8(compiled, random_int8_inputs(graph, 1), tmp_path / "work")
+    run = run_on_target(compiled, random_int8_inputs(graph, 1), tmp_path / "work")
     linked = set(run.program.info.symbols)
     assert not linked & set(SOFT_FLOAT), sorted(linked & set(SOFT_FLOAT))
     assert "mf_conv2d_s8" in linked and "mf_softmax_s8" in linked

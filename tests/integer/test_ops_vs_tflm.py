@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcuforge.integer.compiler import compile_int8, random_int8_inputs, run_int8
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8, random_int8_inputs
 from mcuforge.integer.tflite_int8 import read_int8_tflite, run_reference
 from mcuforge.integer.tflm import tflm_outputs
 
@@ -139,7 +140,7 @@ def test_op_matches_tflite_micro(case, target, tmp_path):
     host = np.stack([run_reference(graph, x) for x in inputs])
     assert np.array_equal(host.reshape(want.shape), want), f"{case}: host reference differs from TFLite Micro"
     compiled = compile_int8(graph, "op", target, tmp_path / "out")
-    run = run_int8(compiled, inputs, tmp_path / "work")
+    run = run_on_target(compiled, inputs, tmp_path / "work")
     assert np.array_equal(run.outputs.reshape(want.shape), want), f"{case}: the C kernel differs from TFLite Micro"
 
 
@@ -171,7 +172,7 @@ def test_pool_extreme_inputs(case, target, tmp_path):
     inputs = np.concatenate([np.full(shape, -128, np.int8), np.full(shape, 127, np.int8),
                              RNG.choice(np.array([-128, 127], np.int8), shape)])
     compiled = compile_int8(graph, "op", target, tmp_path / "out")
-    run = run_int8(compiled, inputs, tmp_path / "work")
+    run = run_on_target(compiled, inputs, tmp_path / "work")
     assert run.mismatches == 0, f"{case}: the C kernel differs from the host reference"
     if case in CASES:
         want = tflm_outputs(path, inputs)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from mcuforge.compiler import TOLERANCE, compile_model, random_inputs, run_model
+from mcuforge.codegen.compiler import compile_model, random_inputs
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.core.precision import TOLERANCE
 from mcuforge.errors import DoesNotFit
 from mcuforge.frontend import load_model
 
@@ -25,7 +27,7 @@ def test_zoo_model_on_every_target(name, target, tmp_path):
             compile_model(model, target, "fp32", tmp_path / "out")
         return
     compiled = compile_model(model, target, "fp32", tmp_path / "out")
-    run = run_model(compiled, model, random_inputs(model, 1, seed=3), tmp_path / "work", profile=False,
+    run = run_on_target(compiled, random_inputs(model, 1, seed=3), tmp_path / "work", profile=False,
                     timeout=600)
     assert run.max_rel_error <= TOLERANCE["fp32"]
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from mcuforge.integer.compiler import compile_int8, run_int8
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8
 from mcuforge.integer.tflite_int8 import run_reference
 from mcuforge.quant.export import export_sequential
 from mcuforge.quant.presets import PRESETS
@@ -52,7 +53,7 @@ def test_integer_reference_agrees_with_fake_quant(quantized):
 def test_bit_exact_on_target(quantized, name, tmp_path):
     q, graph, cnn1d = quantized
     inputs = int8_inputs(q, torch.from_numpy(cnn1d.signals(4, seed=5)[0]), graph)
-    run = run_int8(compile_int8(graph, "cnn1d", load_target(name), tmp_path / "o"), inputs, tmp_path / "w")
+    run = run_on_target(compile_int8(graph, "cnn1d", load_target(name), tmp_path / "o"), inputs, tmp_path / "w")
     assert run.mismatches == 0
 
 

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from mcuforge.errors import ModelError
-from mcuforge.integer.compiler import compile_int8, run_int8
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8
 from mcuforge.integer.tflite_int8 import run_reference
 from mcuforge.quant.export import export_sequential
 from mcuforge.quant.presets import PRESETS
@@ -69,7 +70,7 @@ def test_integer_reference_agrees_with_fake_quant(quantized):
 def test_bit_exact_on_target(quantized, tmp_path):
     q, graph = quantized
     inputs = int8_inputs(q, torch.randn(3, 3, 16, 16) * 2, graph)
-    run = run_int8(compile_int8(graph, "mobile_layers", load_target("qemu-cortex-m55"), tmp_path / "o"), inputs,
+    run = run_on_target(compile_int8(graph, "mobile_layers", load_target("qemu-cortex-m55"), tmp_path / "o"), inputs,
                    tmp_path / "w")
     assert run.mismatches == 0
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mcuforge.integer.compiler import compile_int8, run_int8
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8
 from mcuforge.integer.tflite_int8 import run_reference
 from mcuforge.quant.export import export_sequential
 from mcuforge.quant.presets import PRESETS
@@ -57,7 +58,7 @@ def test_int8_qat_keeps_accuracy_and_is_exact_on_target(digits, target, tmp_path
     assert np.mean(reference.argmax(1) == yte.numpy()) >= qat_acc - 0.01  # integer vs fake-quant accuracy
 
     compiled = compile_int8(graph, "digits_int8", target, tmp_path / "out")
-    run = run_int8(compiled, inputs, tmp_path / "work")  # the whole test split, 360 digits
+    run = run_on_target(compiled, inputs, tmp_path / "work")  # the whole test split, 360 digits
     assert len(run.outputs) == len(xte) == 360
     assert run.mismatches == 0
     assert np.array_equal(run.outputs.reshape(len(xte), -1), reference)
@@ -75,7 +76,7 @@ def test_sub_8_bit_weights_are_packed_and_exact(digits, preset, shrink, name, tm
     compiled = compile_int8(graph, f"digits_{preset}", load_target(name), tmp_path / "out")
     int8 = compile_int8(export_sequential(quantized["int8"], xte[:1]), "digits_int8", load_target(name), tmp_path / "o8")
     assert int8.weight_bytes == shrink * compiled.weight_bytes  # 6464 B -> 3232 B (int4), 808 B (binary)
-    run = run_int8(compiled, inputs, tmp_path / "work")
+    run = run_on_target(compiled, inputs, tmp_path / "work")
     reference = np.stack([run_reference(graph, x) for x in inputs])
     assert run.mismatches == 0 and np.array_equal(run.outputs, reference)
     assert f"mf_fully_connected_{'s4' if preset == 'w4a8' else 'b1'}" in run.program.info.symbols
@@ -102,5 +103,5 @@ def test_int8_cnn_with_batch_norm_depthwise_and_pooling(tmp_path):
         fake_quant_top1 = dequantized(quantized(xte)).argmax(1).numpy()
     assert np.mean(reference.argmax(1) == fake_quant_top1) >= 0.99
     compiled = compile_int8(graph, "digits_cnn", load_target("qemu-cortex-m55"), tmp_path / "out")
-    run = run_int8(compiled, inputs, tmp_path / "work")
+    run = run_on_target(compiled, inputs, tmp_path / "work")
     assert run.mismatches == 0 and np.array_equal(run.outputs.reshape(len(xte), -1), reference)

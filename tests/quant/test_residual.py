@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from mcuforge.errors import ModelError
-from mcuforge.integer.compiler import compile_int8, run_int8
+from mcuforge.core.flow import run as run_on_target
+from mcuforge.integer.compiler import compile_int8
 from mcuforge.integer.tflite_int8 import run_reference
 from mcuforge.quant.export import export_model
 from mcuforge.quant.net import QuantNet, quantize_model
@@ -64,7 +65,7 @@ def test_resnet8_integer_graph_agrees_with_fake_quant(resnet8):
 def test_resnet8_int8_bit_exact_on_target(resnet8, target, tmp_path):
     q, graph = resnet8
     inputs = int8_inputs(q, torch.randn(2, 3, 32, 32), graph)
-    run = run_int8(compile_int8(graph, "resnet8", target, tmp_path / "o"), inputs, tmp_path / "w")
+    run = run_on_target(compile_int8(graph, "resnet8", target, tmp_path / "o"), inputs, tmp_path / "w")
     assert run.mismatches == 0
     assert np.array_equal(run.outputs.reshape(2, -1), _reference(graph, inputs))
 
@@ -104,7 +105,7 @@ def test_qat_residual_cnn_keeps_its_accuracy_and_runs_bit_exact(tmp_path):
     inputs = int8_inputs(quantized, xte, graph)
     reference = _reference(graph, inputs)
     assert np.mean(reference.argmax(1) == yte.numpy()) >= qat_acc - 0.01
-    run = run_int8(compile_int8(graph, "residual_digits", load_target("qemu-rv32-zve32f-zvfh"), tmp_path / "o"),
+    run = run_on_target(compile_int8(graph, "residual_digits", load_target("qemu-rv32-zve32f-zvfh"), tmp_path / "o"),
                    inputs[:64], tmp_path / "w")
     assert run.mismatches == 0 and np.array_equal(run.outputs.reshape(64, -1), reference[:64])
 

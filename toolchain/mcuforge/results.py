@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
+
 from .errors import DoesNotFit, McuforgeError
 from .paths import ROOT
 
-# The figures a row keeps (report/figures.py's names).
+# The figures a row keeps (report/figures.py's names), and what run_job adds: the outputs'
+# digest (to compare two targets' outputs bit for bit), the simulator's wall time for the whole
+# run, the code of the hand-written kernels in the program.
 FIGURES = ("insns_per_inference", "seconds_per_inference", "macs", "mac_per_insn", "peak_mac_per_insn", "flash",
-           "weights", "ram", "arena", "naive", "state", "stack_used", "compile_seconds", "max_rel_error",
-           "mismatches_vs_reference", "kernels", "accumulate")
+           "text", "weights", "ram", "arena", "naive", "state", "stack_used", "compile_seconds", "max_rel_error",
+           "mismatches_vs_reference", "oracles", "kernels", "accumulate", "outputs_sha256", "run_wall_seconds",
+           "kernel_code_bytes")
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,44 @@ class Job:
     kernels: str = "mcuforge"  # or tvm (float), ref (int8)
     accumulate: str | None = None  # fp16 models: fp16 or fp32
     inputs: int = 1  # random inputs checked against the reference
+    check: str | None = None  # an oracle the outputs are compared with too (tflite-micro)
+    seed: int = 0  # of the random inputs
 
     @property
     def key(self) -> str:
-        text = json.dumps(dataclasses.asdict(self), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return _key(self)
+
+    def run(self, work: Path) -> dict:
+        return run_job(self, work)
+
+
+@dataclass(frozen=True)
+class DotJob:
+    """A dot product of length n with the target's int8 and fp16 ISA kernels (dotbench.py)."""
+    target: str
+    n: int
+
+    @property
+    def key(self) -> str:
+        return _key(self)
+
+    def run(self, work: Path) -> dict:
+        from .dotbench import run_dot
+        from .target import load_target
+
+        row = {"key": self.key, "job": {"kind": "dot", **dataclasses.asdict(self)}, "code": code_version()}
+        try:
+            r = run_dot(load_target(self.target), self.n)
+        except McuforgeError as exc:
+            return {**row, "status": "error", "reason": exc.message}
+        right = r.int8_ok and r.fp16_ok is not False
+        return {**row, "status": "ok" if right else "wrong", "figures": r.as_dict(),
+                "reason": None if right else "a dot product differs from NumPy's"}
+
+
+def _key(job) -> str:
+    text = json.dumps({"kind": type(job).__name__, **dataclasses.asdict(job)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def code_version() -> str:
@@ -54,31 +92,31 @@ def code_version() -> str:
 def run_job(job: Job, work: Path) -> dict:
     """Compile and run one job on its target; the row, whatever happens (McuforgeErrors become
     rows with their reason)."""
-    from .compiler import TOLERANCE, random_inputs, run_model
-    from .integer.compiler import random_int8_inputs, run_int8
-    from .model_spec import compile_spec
-    from .report.figures import int8_figures, run_figures
+    from .build.elf import code_bytes
+    from .core.flow import compile, run
+    from .report.figures import run_figures
     from .target import load_target
 
     row = {"key": job.key, "job": dataclasses.asdict(job), "code": code_version()}
     try:
-        compiled, precision, imported = compile_spec(job.model, load_target(job.target), job.precision,
-                                                     work / "out", job.kernels, job.accumulate)
-        if precision == "int8":
-            run = run_int8(compiled, random_int8_inputs(compiled.graph, job.inputs), work / "run")
-            figures, right = int8_figures(compiled, run, None), run.mismatches == 0
-        else:
-            run = run_model(compiled, imported, random_inputs(imported, job.inputs), work / "run", profile=False,
-                            timeout=1800)
-            figures, right = run_figures(compiled, run), not run.checked or run.max_rel_error <= TOLERANCE[precision]
+        compiled = compile(job.model, load_target(job.target), job.precision, work / "out", job.kernels,
+                           job.accumulate)
+        result = run(compiled, compiled.random_inputs(job.inputs, job.seed), work / "run", timeout=1800,
+                     check=job.check)
+        figures, right = run_figures(compiled, result), result.ok
+        figures["run_wall_seconds"] = result.wall_seconds
+        figures["outputs_sha256"] = hashlib.sha256(np.ascontiguousarray(result.outputs).tobytes()).hexdigest()
+        kernels = {p.stem for p in compiled.sources if p.name.startswith("mf_")}
+        link_map = result.program.elf.with_suffix(".map")
+        figures["kernel_code_bytes"] = code_bytes(link_map, kernels) if link_map.is_file() else None
     except DoesNotFit as exc:
         return {**row, "status": "does-not-fit", "reason": exc.message, "region": exc.region,
                 "overflow": exc.overflow}
     except McuforgeError as exc:
         return {**row, "status": "error", "reason": exc.message}
     kept = {k: figures[k] for k in FIGURES if k in figures}
-    return {**row, "status": "ok" if right else "wrong", "precision": precision, "model_name": compiled.name,
-            "figures": kept, "reason": None if right else "the outputs differ from the reference"}
+    return {**row, "status": "ok" if right else "wrong", "precision": compiled.precision,
+            "model_name": compiled.name, "figures": kept, "reason": None if right else result.diff()}
 
 
 class ResultsFile:
@@ -96,6 +134,10 @@ class ResultsFile:
         if not self.path.is_file():
             return []
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def latest(self) -> dict[str, dict]:
+        """The last row of each job (by key), whatever the code version it ran at."""
+        return {r["key"]: r for r in self.rows()}
 
     def done(self, code: str) -> set[str]:
         """Keys of the jobs that have a row at this code version (what a resumed run skips)."""

@@ -11,7 +11,7 @@ import tvm
 from tvm.target import Target
 
 from ..errors import CompileError
-from .planner import align
+from ..core.planner import align
 
 _TVM_INCLUDES = re.compile(r'^#include [<"](tvm/[^">]+|math\.h|stdbool\.h)[">]\n', re.M)
 _FUNC = re.compile(r"^TVM_DLL int32_t (__tvm_ffi_\w+)\(void\* self_handle, void\* args, int32_t num_args, void\* result\) \{$", re.M)

@@ -28,7 +28,7 @@ from ..build.linker import render_linker_script
 from ..build.program import runtime_sources
 from ..errors import McuforgeError
 from ..hil.firmware import DEFINES, HIL_DIR, hil_sources, model_hash, write_board_files
-from ..model_spec import compile_spec
+from ..core.flow import compile
 from ..paths import KERNELS_DIR, RUNTIME_DIR
 from ..target import Target
 
@@ -106,7 +106,8 @@ def generate_project(model: str, board: Target, out: Path, precision: str = "aut
     if out.exists() and any(out.iterdir()) and not (out / "platformio.ini").is_file():
         raise McuforgeError(f"{out} exists and is not a PlatformIO project; choose an empty or new folder (-o)")
     info = out / "mcuforge"
-    compiled, precision, _ = compile_spec(model, board, precision, info / "model")
+    compiled = compile(model, board, precision, info / "model")
+    precision = compiled.precision
     digest = model_hash(compiled)
     for sub in ("src", "lib"):
         shutil.rmtree(out / sub, ignore_errors=True)

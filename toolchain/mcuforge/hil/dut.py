@@ -63,6 +63,13 @@ class DeviceInfo:
                           digest, board.decode(errors="replace"), model.decode(errors="replace"))
 
 
+@dataclass(frozen=True)
+class EntryPoint:
+    name: str  # mf_model_<name>
+    in_bytes: int
+    out_bytes: int
+
+
 @dataclass
 class Inference:
     output: bytes
@@ -187,10 +194,12 @@ class Dut:
     def echo(self, data: bytes) -> bytes:
         return self.request(p.ECHO, data).data
 
-    def load_input(self, data: bytes) -> None:
+    def load_input(self, data: bytes, size: int | None = None) -> None:
+        """Load an input of `size` bytes (default: the device's input buffer, mf_model_run's)."""
         info = self._session()
-        if len(data) != info.input_bytes:
-            raise HilError(f"the model on the device takes {info.input_bytes} input bytes, not {len(data)}")
+        size = info.input_bytes if size is None else size
+        if len(data) != size or size > info.input_bytes:
+            raise HilError(f"the model on the device takes {size} input bytes, not {len(data)}")
         step = info.max_data - 4
         for offset in range(0, len(data), step):
             self.request(p.LOAD_INPUT, struct.pack("<I", offset) + data[offset:offset + step])
@@ -202,11 +211,13 @@ class Dut:
         status, lo, hi, _ = struct.unpack_from("<iIIH", answer.data)
         return status, lo | hi << 32
 
-    def read_output(self) -> bytes:
+    def read_output(self, size: int | None = None) -> bytes:
+        """The first `size` bytes of the output buffer (default: all of it, mf_model_run's)."""
         info = self._session()
+        size = info.output_bytes if size is None else size
         out = bytearray()
-        while len(out) < info.output_bytes:
-            n = min(info.max_data, info.output_bytes - len(out))
+        while len(out) < size:
+            n = min(info.max_data, size - len(out))
             out += self.request(p.READ_OUTPUT, struct.pack("<IH", len(out), n)).data
         return bytes(out)
 
@@ -219,6 +230,27 @@ class Dut:
                 raise HilError("READ_COUNTERS returned no counters")
             cycles += struct.unpack(f"<{len(data) // 4}I", data)
         return cycles
+
+    def entry_points(self) -> list[EntryPoint]:
+        """The model's entry points (model.h's table), in their order; index 0 is mf_model_run."""
+        self._session()
+        data = self.request(p.ENTRY_POINTS).data
+        points, off = [], 1
+        for _ in range(data[0]):
+            in_bytes, out_bytes = struct.unpack_from("<II", data, off)
+            end = data.index(b"\x00", off + 8)
+            points.append(EntryPoint(data[off + 8:end].decode(errors="replace"), in_bytes, out_bytes))
+            off = end + 1
+        return points
+
+    def call(self, entry: int, data: bytes) -> Inference:
+        """Call entry point `entry` (an index into entry_points()) on `data`: its output, status,
+        cycles and per-layer cycles. Like RUN, a resent CALL is answered again, not run again."""
+        point = self.entry_points()[entry]
+        self.load_input(data, point.in_bytes)
+        answer = self.request(p.CALL, bytes([entry]), timeout=self.run_timeout)
+        status, lo, hi, _ = struct.unpack_from("<iIIH", answer.data)
+        return Inference(self.read_output(point.out_bytes), status, lo | hi << 32, self.read_counters())
 
     def reset_state(self) -> None:
         """The model's state back to its values at reset (mf_model_reset()); the session goes on."""

@@ -6,7 +6,6 @@ bound), latency per inference and per layer, protocol throughput."""
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import McuforgeError
-from ..model_spec import compile_spec
+from ..core.flow import Compiled, compare, compile
 from ..target import Target
 from .dut import Dut, Inference
 from .firmware import build_hil_firmware, model_hash
@@ -24,12 +23,14 @@ from .qemu_board import QemuBoard
 
 @dataclass
 class HilModel:
-    """The compiled model and its host reference."""
+    """The compiled model (either path) and its host reference."""
 
     spec: str
-    precision: str
-    compiled: object = field(repr=False)  # CompiledInt8 or CompiledModel
-    imported: object = field(repr=False, default=None)  # the float model (its reference), or None
+    compiled: Compiled = field(repr=False)
+
+    @property
+    def precision(self) -> str:
+        return self.compiled.precision
 
     @property
     def hash(self) -> str:
@@ -37,66 +38,43 @@ class HilModel:
 
     @property
     def layer_names(self) -> list[str]:
-        return json.loads((self.compiled.out_dir / "compile.json").read_text())["layers"]
+        return self.compiled.layer_names
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return tuple(self.compiled.graph.input.shape)
+        return self.compiled.input.shape
 
     @property
     def output_dtype(self) -> np.dtype:
-        return np.dtype(np.int8) if self.precision == "int8" else np.dtype(self.compiled.graph.output.dtype)
+        return np.dtype(self.compiled.output.dtype)
 
     def inputs(self, n: int, seed: int = 0) -> np.ndarray:
-        if self.precision == "int8":
-            from ..integer.compiler import random_int8_inputs
-
-            return random_int8_inputs(self.compiled.graph, n, seed)
-        from ..compiler import random_inputs
-
-        xs = random_inputs(self.imported, n, seed)
-        return xs.astype(np.dtype(self.compiled.graph.input.dtype))
+        """n inputs in the type the device takes."""
+        return self.compiled.random_inputs(n, seed).astype(self.compiled.input.dtype)
 
     def reference(self, x: np.ndarray) -> np.ndarray:
-        if self.precision == "int8":
-            from ..integer.tflite_int8 import run_reference
-
-            return run_reference(self.compiled.graph, x).reshape(-1)
-        if self.imported.reference is None:
-            raise McuforgeError(f"{self.imported.reference_note}; the HIL suite compares with a reference",
+        """The reference output of one input (a model with state: from its state at reset)."""
+        want = self.compiled.reference(x[None])
+        if want is None:
+            raise McuforgeError(f"{self.compiled.reference_note}; the HIL suite compares with a reference",
                                 hint="run the HIL suite on a model a framework can run")
-        return np.asarray(self.imported.reference(x.astype(np.float32)), dtype=np.float64).reshape(-1)
+        return want.reshape(-1)
 
     @property
     def stateful(self) -> bool:
         """The model keeps state between calls (its reference is that of a first call)."""
-        return self.imported is not None and bool(self.imported.state)
+        return self.compiled.stateful
 
     def decode(self, output: bytes) -> np.ndarray:
         return np.frombuffer(output, dtype=self.output_dtype)
 
     def mismatch(self, got: np.ndarray, want: np.ndarray) -> str | None:
         """None when the device's output is right; else a readable diff."""
-        if self.precision == "int8":
-            bad = np.flatnonzero(got != want)
-            if not len(bad):
-                return None
-            rows = [f"  [{i}] device {int(got[i])}, host {int(want[i])}" for i in bad[:10]]
-            return f"{len(bad)} of {len(want)} int8 outputs differ:\n" + "\n".join(rows)
-        from ..compiler import TOLERANCE
-
-        g = got.astype(np.float64)
-        err = np.max(np.abs(g - want)) / max(np.max(np.abs(want)), 1e-12)
-        if err <= TOLERANCE[self.precision]:
-            return None
-        i = int(np.argmax(np.abs(g - want)))
-        return (f"max relative error {err:.3g} > {TOLERANCE[self.precision]:g} ({self.precision}); worst "
-                f"[{i}]: device {g[i]:.6g}, host {want[i]:.6g}")
+        return compare(self.compiled, got, want)
 
 
 def prepare_model(spec: str, target: Target, precision: str, work: Path) -> HilModel:
-    compiled, precision, imported = compile_spec(spec, target, precision, work / "model")
-    return HilModel(spec, precision, compiled, imported)
+    return HilModel(spec, compile(spec, target, precision, work / "model"))
 
 
 @dataclass

@@ -1,39 +1,80 @@
-"""The integer compiler driver: QGraph -> memory plan -> C library; and the integer run:
-built for a target, run in QEMU on int8 inputs, compared with the integer host reference."""
+"""The integer path's compiler driver: QGraph -> memory plan -> C library. Its CompiledInt8 is
+the integer side of the one flow (core/flow.py): random int8 inputs, the integer host reference
+(the specification the C matches bit for bit), TFLite Micro as an oracle."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..build import Program
-from ..codegen.planner import Buffer, MemoryPlan, Overlap, plan_greedy_by_size
-from ..errors import DoesNotFit, UnsupportedOp
-from ..sim import run_program
+from ..core import library
+from ..core.flow import Compiled, TensorSpec
+from ..core.planner import Buffer, MemoryPlan, Overlap, StatePlan, plan_greedy_by_size
+from ..errors import DoesNotFit, McuforgeError, UnsupportedOp
 from ..target import Target
-from .emit import KERNELS, emit_int8, scratch_bytes, storage, stored_weights
+from .emit import KERNELS, emit_int8, entry_points, scratch_bytes, storage, stored_weights
 from .graph import QGraph
 from .inplace import lag
 from .lower import lower_for_target
-from .tflite_int8 import run_reference
+from .tflite_int8 import run_reference_batch
 
 
 @dataclass
-class CompiledInt8:
+class CompiledInt8(Compiled):
     name: str
     target: Target
     out_dir: Path
     graph: QGraph = field(repr=False)
     plan: MemoryPlan = field(repr=False)
-    sources: list[Path]
+    files: list[Path]
     macs: int
     weight_bytes: int  # the weight arrays as stored in flash (packed when sub-8-bit)
     compile_seconds: float
+    kernels: str = "mcuforge"  # or ref: the portable kernels instead of the target's ISA variants
+    source: str = ""  # the file compiled (.tflite, .mfq), where there is one
     precision: str = "int8"
+    accumulate: str = "int32"
+    state: StatePlan = field(default_factory=StatePlan, repr=False)
+
+    @property
+    def sources(self) -> list[Path]:
+        return self.files
+
+    @property
+    def input(self) -> TensorSpec:
+        return TensorSpec(tuple(self.graph.input.shape), "int8")
+
+    @property
+    def output(self) -> TensorSpec:
+        return TensorSpec(tuple(self.graph.output.shape), "int8")
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [op.kind for op in self.graph.ops if op.kind in KERNELS]
+
+    @property
+    def reference_name(self) -> str:
+        return "the integer host reference"
+
+    def random_inputs(self, n: int, seed: int = 0) -> np.ndarray:
+        return random_int8_inputs(self.graph, n, seed)
+
+    def reference(self, inputs: np.ndarray, reset_before: int | None = None) -> np.ndarray:
+        """The integer host reference, batched (int8 models keep no state)."""
+        return run_reference_batch(self.graph, inputs)
+
+    def oracle(self, name: str, inputs: np.ndarray) -> np.ndarray:
+        from .tflm import tflm_outputs
+
+        if name != "tflite-micro":
+            raise McuforgeError(f"unknown --check {name!r}", hint="the one oracle today: --check tflite-micro")
+        if not self.source.lower().endswith(".tflite"):
+            raise McuforgeError("--check tflite-micro needs the .tflite file itself")
+        return tflm_outputs(Path(self.source), inputs)
 
 
 def _buffers(graph: QGraph, target: Target) -> list[Buffer]:
@@ -72,7 +113,15 @@ def _overlaps(graph: QGraph, buffers: list[Buffer]) -> tuple[Overlap, ...]:
     return tuple(found)
 
 
-def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) -> CompiledInt8:
+def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str, kernels: str = "mcuforge",
+                 source: str = "") -> CompiledInt8:
+    """Compile an integer graph for `target`. kernels "ref": the portable kernels instead of the
+    target's ISA variants (the baseline they are measured against)."""
+    if kernels not in ("mcuforge", "ref"):
+        raise McuforgeError(f"unknown kernels {kernels!r} for int8 models",
+                            hint="mcuforge (the target's ISA variants) or ref (the portable kernels)")
+    if kernels == "ref":
+        target = dataclasses.replace(target, kernel_variants=("ref",))
     start = time.perf_counter()
     out = Path(out_dir)
     if graph.input.shape[:1] != (1,):
@@ -88,50 +137,31 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str) 
     layers = [op for op in graph.ops if op.kind in KERNELS]
     buffers = _buffers(graph, target)
     plan = plan_greedy_by_size(buffers, len(layers), _overlaps(graph, buffers))
-    sources = emit_int8(graph, plan, target, out, name)
-    (out / "plan.txt").write_text(plan.render_ascii() + "\n")
-    (out / "compile.json").write_text(json.dumps({
-        "model": name, "target": target.name, "precision": "int8", "macs": graph.macs(),
-        "weight_bytes": weight_bytes, "arena_bytes": plan.arena_size, "naive_bytes": plan.naive_size,
-        "layers": [op.kind for op in layers]}, indent=2) + "\n")
-    return CompiledInt8(name, target, out, graph, plan, sources, graph.macs(), weight_bytes,
-                        time.perf_counter() - start)
+    files = emit_int8(graph, plan, target, out, name)
+    library.write_plan(out, plan, StatePlan())
+    compiled = CompiledInt8(name, target, out, graph, plan, files, graph.macs(), weight_bytes,
+                            time.perf_counter() - start, kernels, source)
+    library.write_compile_json(compiled, source, len(layers), entry_points(graph))
+    return compiled
 
 
-@dataclass
-class Int8Run:
-    outputs: np.ndarray  # int8, (N, *output shape), from the target
-    reference: np.ndarray  # int8, the integer host reference on the same inputs
-    insns_per_inference: list[int]  # QEMU's counts (LMUL-weighted); empty on the host target
-    layer_insns: list[int] | None
-    program: Program = field(repr=False)
-    stack_used: int
-    seconds_per_inference: list[float] = field(default_factory=list)  # the host target: wall time
+def compile_file(model: str, target: Target, precision: str, out_dir: Path, kernels: str = "mcuforge",
+                 accumulate: str | None = None) -> CompiledInt8:
+    """The integer path of core.flow.compile: an int8 .tflite or .mfq file."""
+    from .serialize import load_qgraph
+    from .tflite_int8 import read_int8_tflite
 
-    @property
-    def mismatches(self) -> int:
-        """Inputs whose output differs from the host reference in any element."""
-        n = len(self.outputs)
-        return int(np.sum(np.any(self.outputs.reshape(n, -1) != self.reference.reshape(n, -1), axis=1)))
+    if accumulate is not None:
+        raise McuforgeError("--accumulate is for fp16 models; int8 models accumulate in int32")
+    if kernels == "tvm":
+        raise McuforgeError("--kernels tvm: the integer path has no TVM code",
+                            hint="--kernels ref compiles the portable reference kernels, for comparison")
+    path = Path(model)
+    if not path.is_file():
+        raise McuforgeError(f"model file not found: {model}")
+    graph = load_qgraph(path) if model.lower().endswith(".mfq") else read_int8_tflite(path)
+    return compile_int8(graph, path.stem, target, out_dir, kernels, model)
 
 
 def random_int8_inputs(graph: QGraph, n: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(-128, 128, (n, *graph.input.shape), dtype=np.int8)
-
-
-def run_int8(compiled: CompiledInt8, inputs: np.ndarray, work: Path, profile: bool = False,
-             timeout: float = 600) -> Int8Run:
-    from ..compiler import build_model_program, input_bytes, region_insns
-
-    program = build_model_program(compiled, inputs, work)
-    result = run_program(program, timeout=timeout, stdin=input_bytes(compiled, inputs)).check()
-    shape = compiled.graph.output.shape
-    outputs = np.stack([np.array([int(w, 16) for w in result.records[f"y{n}"].split(",")], np.uint8)
-                        .view(np.int8).reshape(shape) for n in range(len(inputs))])
-    reference = np.stack([run_reference(compiled.graph, x) for x in inputs])
-    layers = None
-    if profile and result.counts is not None:  # per-layer instruction counts (none on the host)
-        prof = run_program(build_model_program(compiled, inputs[:1], work, profile=True), timeout=timeout).check()
-        layers = [r[1] for r in prof.counts.regions]
-    return Int8Run(outputs, reference, region_insns(result), layers, program, result.stack_used or 0,
-                   seconds_per_inference=[ns / 1e9 for ns in result.wall_ns])

@@ -1,18 +1,19 @@
-"""The integer AOT emitter: model.h, model.c (one kernel call per op, const parameter structs)
-and weights.c, plus copies of the mf_* kernels the model uses, so the folder is a complete C
-library. Activations live in the planned static arena; a reshape is a view and emits nothing."""
+"""The integer AOT emitter: its part of model.c (one kernel call per op, const parameter
+structs) and the arrays of weights.c; the rest of the library (model.h, the shared part of
+model.c, the kernel copies) comes from the emitter core, core/library.py. Activations live in the
+planned static arena; a reshape is a view and emits nothing."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..build.kernels import kernel_source, kernel_variant
-from ..codegen.planner import MemoryPlan
-from ..paths import KERNELS_DIR
+from ..build.kernels import kernel_variant
+from ..core import library
+from ..core.library import EntryPoint
+from ..core.planner import MemoryPlan
 from ..target import Target
 from .graph import QGraph, QTensor
 from .ops import add as add_op
@@ -30,6 +31,9 @@ KERNELS = {
 }
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h", "mf_fc_s8_common.h",
            "mf_dwconv_s8_common.h", "mf_add_s8_common.h")
+# parameter array -> its symbol's prefix in weights.c
+ARRAYS = {"weights": "weights", "bias": "bias", "multiplier": "multiplier", "shift": "shift",
+          "bias_with_offset": "bias_offset", "table1": "table1_", "table2": "table2_"}
 PACKED_FC = {4: "mf_fully_connected_s4", 1: "mf_fully_connected_b1"}
 
 
@@ -57,10 +61,12 @@ def host_arrays(op) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class ConvLayout:
-    """How a conv2d kernel variant stores its weights and patches (mf_conv_s8_common.h): blocks
-    of `block` output channels, each as chunks of `block` filters x `chunk` bytes of the
-    flattened filter, zero-padded; `order` permutes the bytes inside each chunk; patches hold
-    `element` bytes per tap and channel."""
+    """How a conv2d kernel variant stores its weights and patches, the host's copy of what the
+    variant's mf_conv2d_s8_get_layout() answers (mf_conv_layout_s8 in mf_kernels.h; the two are
+    compared by tests/kernels/test_shared_facts.py): blocks of `block` output channels, each as
+    chunks of `block` filters x `chunk` bytes of the flattened filter, zero-padded; stored byte i
+    of a chunk is byte order[i] of the filter's chunk; patches hold `element` bytes per tap and
+    channel."""
     block: int
     chunk: int
     element: int = 1
@@ -83,15 +89,17 @@ def conv_layout(op, target: Target) -> ConvLayout | None:
 
 
 def _patch_size(op, chunk: int) -> int:
-    """Elements of one im2col patch (mirrors mf_conv_patch_size)."""
+    """Elements of one im2col patch: k_h x k_w x in_c rounded up to whole chunks (C:
+    mf_conv_patch_size)."""
     _, kh, kw, ic = op.params["weights"].shape
     return -(-kh * kw * ic // chunk) * chunk
 
 
 def scratch_bytes(op, target: Target) -> int:
-    """Arena scratch an op's kernel needs on `target`, alive during its own step: the two im2col
-    patches of the SIMD conv2d variants, none where the input pixel is the patch (mirrors
-    mf_conv_is_direct); 0 for every other kernel."""
+    """Arena scratch an op's kernel needs on `target`, alive during its own step: what the conv2d
+    variant's mf_conv2d_s8_get_buffer_size() answers (checked by
+    tests/kernels/test_shared_facts.py), the two im2col patches of the SIMD variants, none where
+    the input pixel is the patch (C: mf_conv_is_direct); 0 for every other kernel."""
     layout = conv_layout(op, target)
     if not layout:
         return 0
@@ -130,12 +138,6 @@ def storage(graph: QGraph, t: QTensor) -> QTensor:
     return t
 
 
-def _decimal(values: np.ndarray, per_line: int = 16) -> str:
-    items = [str(int(v)) if v != -(1 << 31) else "INT32_MIN" for v in values]
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "{\n    " + ",\n    ".join(lines) + "\n}"
-
-
 def _struct(op, weights: dict[str, str]) -> str:
     p = op.params
     if op.kind in ("conv2d", "depthwise_conv2d"):
@@ -172,57 +174,42 @@ def _struct(op, weights: dict[str, str]) -> str:
     return "{" + ", ".join(items) + "}"
 
 
+def _specs(graph: QGraph):
+    from ..core.flow import TensorSpec
+
+    return (TensorSpec(tuple(graph.input.shape), "int8"), TensorSpec(tuple(graph.output.shape), "int8"))
+
+
+def entry_points(graph: QGraph) -> list[EntryPoint]:
+    return [library.run_entry_point(*_specs(graph))]
+
+
+def _array(op, key: str, target: Target) -> np.ndarray:
+    """A parameter array as stored: the weights in the variant's layout; the rest int32."""
+    sums = host_arrays(op)
+    if key == "weights":
+        return stored_weights(op, target)
+    return np.asarray(sums[key] if key in sums else op.params[key]).astype(np.int32)
+
+
 def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: str) -> list[Path]:
     """Write the library; returns the C sources to build (model.c, weights.c, the kernels)."""
     out.mkdir(parents=True, exist_ok=True)
-    used = sorted({kernel_of(op) for op in graph.ops if op.kind in KERNELS})
-    kernel_files = []
-    for kernel in used:
-        src = kernel_source(target, kernel)
-        dst = out / f"{kernel}.c"
-        shutil.copyfile(src, dst)
-        kernel_files.append(dst)
-        for header in src.parent.glob("*.h"):  # the variant's own helpers (mf_mve_dot.h, ...)
-            shutil.copyfile(header, out / header.name)
-    for header in HEADERS:
-        shutil.copyfile(KERNELS_DIR / header, out / header)
-
-    weights_c = ["/* Model weights and requantization parameters. Generated by mcuforge. */",
-                 "#include <stdint.h>", ""]
-    model_c = ["/* Generated by mcuforge: calls and constants only. */", '#include "model.h"',
-               '#include "mf_kernels.h"', "", "#if defined(MF_PROFILE_HOOKS) /* the program times each layer itself (HIL firmware) */",
-               '#include "mf_profile_hooks.h"', "#elif defined(MF_MODEL_PROFILE)", '#include "mf_runtime.h"',
-               "#define MF_PROFILE_START() mf_bench_start()", "#define MF_PROFILE_STOP() mf_bench_stop()",
-               "#else", "#define MF_PROFILE_START()", "#define MF_PROFILE_STOP()", "#endif", ""]
-    # parameter array -> (C type, symbol prefix)
-    arrays = {"weights": ("int8_t", "weights"), "bias": ("int32_t", "bias"), "multiplier": ("int32_t", "multiplier"),
-              "shift": ("int32_t", "shift"), "bias_with_offset": ("int32_t", "bias_offset"), "table1": ("int32_t", "table1_"),
-              "table2": ("int32_t", "table2_")}
-    if plan.arena_size:  # a single-layer model without scratch needs none
-        model_c += [f"static int8_t mf_arena[{plan.arena_size}] __attribute__((aligned(16)));", ""]
-    for i, op in enumerate(graph.ops):
-        if op.kind not in KERNELS:
-            continue
-        refs = {}
-        sums = host_arrays(op)
-        for key, (ctype, prefix) in arrays.items():
-            if key in op.params or key in sums:
-                value = stored_weights(op, target) if key == "weights" else sums[key] if key in sums else op.params[key]
-                if value.dtype == np.uint8:
-                    ctype = "uint8_t"
-                data = np.ascontiguousarray(value).astype(ctype.removesuffix("_t")).reshape(-1)
-                symbol = f"mf_{prefix}{i}"
-                weights_c.append(f"const {ctype} {symbol}[{data.size}] __attribute__((aligned(16))) = "
-                                 f"{_decimal(data)};")
-                model_c.append(f"extern const {ctype} {symbol}[];")
-                refs[key] = symbol if ctype != "uint8_t" else f"(const int8_t *){symbol}"
-        if scratch_bytes(op, target):
-            refs["scratch"] = f"mf_arena + {plan.offset(f's{i}')}"
-        struct = KERNELS[op.kind][1]
-        model_c.append(f"static const {struct} mf_p{i} = {_struct(op, refs)};")
-    model_c += ["", "const char *const mf_model_layer_names[MF_MODEL_LAYERS] = {"]
     layers = [op for op in graph.ops if op.kind in KERNELS]
-    model_c += [f'    "{op.kind}",' for op in layers] + ["};", ""]
+    kernel_files = library.copy_kernels(target, [kernel_of(op) for op in layers], out, HEADERS)
+    arrays, externs, structs = [], [], []
+    for op in layers:
+        i = graph.ops.index(op)
+        refs = {}
+        for key, prefix in ARRAYS.items():
+            if key in op.params or key in host_arrays(op):
+                data, symbol = _array(op, key, target), f"mf_{prefix}{i}"
+                arrays.append(library.array_definition(symbol, data))
+                externs.append(library.array_declaration(symbol, data))
+                refs[key] = symbol if data.dtype != np.uint8 else f"(const int8_t *){symbol}"
+        if scratch_bytes(op, target):
+            refs["scratch"] = f"(int8_t *)(mf_arena + {plan.offset(f's{i}')})"
+        structs.append(f"static const {KERNELS[op.kind][1]} mf_p{i} = {_struct(op, refs)};")
 
     def where(t: QTensor) -> str:
         root = storage(graph, t)
@@ -230,49 +217,23 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
             return "in"
         if root.id == storage(graph, graph.output).id:
             return "out"
-        return f"mf_arena + {plan.offset(f't{root.id}')}"
+        return f"(int8_t *)(mf_arena + {plan.offset(f't{root.id}')})"
 
-    model_c += ["int mf_model_run(const mf_model_input_t *in, mf_model_output_t *out) {", "    mf_status s;"]
+    model_c = ["/* Generated by mcuforge: calls and constants only. */", '#include "model.h"',
+               '#include "mf_kernels.h"', "",
+               *library.model_c_common([op.kind for op in layers], plan.arena_size, 0, []),
+               *externs, *structs, "",
+               "int mf_model_run(const mf_model_input_t *in, mf_model_output_t *out) {", "    mf_status s;"]
     for n, op in enumerate(layers):
-        kernel = kernel_of(op)
         args = ", ".join([f"&mf_p{graph.ops.index(op)}", *(where(t) for t in op.inputs), where(op.output)])
-        model_c += [f"    MF_PROFILE_START();", f"    s = {kernel}({args});", "    MF_PROFILE_STOP();",
+        model_c += ["    MF_PROFILE_START();", f"    s = {kernel_of(op)}({args});", "    MF_PROFILE_STOP();",
                     f"    if (s != MF_OK) return {n + 1};"]
-    model_c += ["    return 0;", "}", "", "void mf_model_reset(void) {}  /* no state: each call stands alone */", ""]
-    (out / "weights.c").write_text("\n".join(weights_c) + "\n")
+    model_c += ["    return 0;", "}", "", *library.entry_point_table(entry_points(graph))]
+    (out / "weights.c").write_text(library.weights_c(arrays))
     (out / "model.c").write_text("\n".join(model_c))
     i, o = graph.input, graph.output
-    (out / "model.h").write_text(f"""/* {name}: generated by mcuforge (int8). Static memory, no malloc. */
-#ifndef MF_MODEL_H
-#define MF_MODEL_H
-
-#include <stdint.h>
-
-#define MF_MODEL_NAME "{name}"
-#define MF_MODEL_INPUT_SIZE {i.size}
-#define MF_MODEL_INPUT_SHAPE {{{", ".join(map(str, i.shape))}}}
-#define MF_MODEL_INPUT_SCALE {float(i.s())!r}f
-#define MF_MODEL_INPUT_ZERO_POINT {i.zp()}
-#define MF_MODEL_OUTPUT_SIZE {o.size}
-#define MF_MODEL_OUTPUT_SHAPE {{{", ".join(map(str, o.shape))}}}
-#define MF_MODEL_OUTPUT_SCALE {float(o.s())!r}f
-#define MF_MODEL_OUTPUT_ZERO_POINT {o.zp()}
-#define MF_MODEL_ARENA_SIZE {plan.arena_size}
-#define MF_MODEL_STATE_SIZE 0
-#define MF_MODEL_LAYERS {len(layers)}
-
-typedef int8_t mf_model_input_t;
-typedef int8_t mf_model_output_t;
-
-/* Runs the model on `in` into `out` (int8, scales and zero points above). Returns 0, or
- * 1 + the index of the layer that failed. Not reentrant: one static arena. */
-int mf_model_run(const mf_model_input_t *in, mf_model_output_t *out);
-
-/* The state kept between calls back to its values at reset: int8 models keep none. */
-void mf_model_reset(void);
-
-extern const char *const mf_model_layer_names[MF_MODEL_LAYERS];
-
-#endif
-""")
+    scales = {"MF_MODEL_INPUT_SCALE": f"{float(i.s())!r}f", "MF_MODEL_INPUT_ZERO_POINT": str(i.zp()),
+              "MF_MODEL_OUTPUT_SCALE": f"{float(o.s())!r}f", "MF_MODEL_OUTPUT_ZERO_POINT": str(o.zp())}
+    (out / "model.h").write_text(library.model_h(name, "int8", *_specs(graph), plan.arena_size, 0, len(layers),
+                                                 entry_points(graph), scales))
     return [out / "model.c", out / "weights.c", *kernel_files]

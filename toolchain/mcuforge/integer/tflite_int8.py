@@ -135,3 +135,9 @@ def run_reference(graph: QGraph, x: np.ndarray) -> np.ndarray:
     for op in graph.ops:
         env[op.output.id] = OPS[op.kind].reference(op, *(env[t.id] for t in op.inputs))
     return env[graph.output.id]
+
+
+def run_reference_batch(graph: QGraph, inputs: np.ndarray) -> np.ndarray:
+    """The integer host reference of each of `inputs` (N, *input shape), stacked: (N, *output
+    shape). The ops' references compute one sample, so this runs them per sample."""
+    return np.stack([run_reference(graph, x) for x in inputs]).astype(np.int8)

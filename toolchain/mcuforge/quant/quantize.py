@@ -13,7 +13,7 @@ import torch
 from ..errors import ModelError
 from ..frontend.torch import call_factory, import_user_function
 from ..integer.graph import QGraph
-from ..integer.tflite_int8 import run_reference
+from ..integer.tflite_int8 import run_reference_batch
 from .export import export_model
 from .net import input_quantizer, quantize_model
 from .presets import PRESETS
@@ -38,7 +38,13 @@ def _batches(fn, split: str, spec: str):
     return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
 
 
-def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq: bool, float_epochs: int = 0):
+def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq: bool, float_epochs: int = 0,
+             on_epoch=None):
+    """(float model, quantized model, integer graph, test split). on_epoch(stage, epoch, epochs,
+    loss) after each training epoch ("float" or "QAT")."""
+    def report(stage):
+        return None if on_epoch is None else (lambda e, n, loss: on_epoch(stage, e, n, loss))
+
     if recipe not in PRESETS:
         raise ModelError(f"unknown recipe {recipe!r}", hint=f"recipes: {', '.join(PRESETS)}")
     if ".py:" not in model_spec or ".py:" not in data_spec:
@@ -51,12 +57,12 @@ def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq:
     quantized = None
     try:
         if float_epochs:
-            train(float_model, train_loader, float_epochs)
+            train(float_model, train_loader, float_epochs, on_epoch=report("float"))
         quantized = quantize_model(float_model, PRESETS[recipe])
         if ptq:
             calibrate(quantized, train_loader)
         else:
-            train(quantized, train_loader, qat_epochs, lr=5e-4)
+            train(quantized, train_loader, qat_epochs, lr=5e-4, on_epoch=report("QAT"))
         graph = export_model(quantized, example)
     except ModelError:
         raise
@@ -86,7 +92,7 @@ def drift(float_model, quantized, graph: QGraph, x: torch.Tensor, y: torch.Tenso
         f = float_model(x).numpy()
         q = dequantized(quantized(x)).numpy()
     inputs = int8_inputs(quantized, x, graph)
-    ints = np.stack([run_reference(graph, xi) for xi in inputs]).reshape(len(x), -1).astype(np.int64)
+    ints = run_reference_batch(graph, inputs).reshape(len(x), -1).astype(np.int64)
     scale, zp = graph.output.s(), graph.output.zp()
     stages = [("float", f), ("fake-quant (Brevitas)", q), ("integer host reference", (ints - zp) * scale)]
     if target_outputs is not None:  # the first len(target_outputs) samples

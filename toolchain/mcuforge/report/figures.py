@@ -34,48 +34,58 @@ def _cost_rows(t: Table, f: dict) -> None:
 
 
 def run_figures(compiled, run) -> dict:
+    """The figures of a run of either path, one schema: the verdict against the reference (and
+    any oracle), the cost, the sizes, the layers and the memory plan."""
     sizes = run.program.sizes
     return {
         "model": compiled.name, "target": compiled.target.name, "precision": compiled.precision,
-        "kernels": getattr(compiled, "kernels", "mcuforge"),  # float path: --kernels; int8: always ours
-        "accumulate": getattr(compiled, "accumulate", "int32"),  # float path: --accumulate
-        "inputs": len(run.outputs), **_verdict(run),
-        # the multiply-accumulates' type: fp16 models with fp32 accumulation use fp32 FMAs
-        **_cost(compiled, run, "fp16" if compiled.precision == "fp16" and
-                getattr(compiled, "accumulate", "") == "fp16" else "fp32"),
+        "kernels": compiled.kernels, "accumulate": compiled.accumulate,
+        "inputs": len(run.outputs), **_verdict(compiled, run),
+        **_cost(compiled, run, compiled.mac_dtype),
         "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
         "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
         "naive": compiled.plan.naive_size, "state": compiled.state.size, "stack_used": run.stack_used,
-        "layers": [{"kernel": s.kernel, "insns": n} for s, n in
-                   zip(compiled.graph.steps, run.layer_insns or [None] * len(compiled.graph.steps))],
+        "layers": [{"kernel": k, "insns": n} for k, n in
+                   zip(compiled.layer_names, run.layer_insns or [None] * len(compiled.layer_names))],
         "compile_seconds": compiled.compile_seconds,
         "plan": [{"buffer": p.buffer.name, "offset": p.offset, "size": p.buffer.size,
                   "first": p.buffer.first, "last": p.buffer.last} for p in compiled.plan.placements],
     }
 
 
-def _verdict(run) -> dict:
-    """The errors against the framework's reference, None where no framework could run the model."""
-    checked = run.reference is not None
-    return {"checked": checked, "max_abs_error": run.max_abs_error if checked else None,
+def _verdict(compiled, run) -> dict:
+    """The verdict against the reference (None where nothing could run the model): inputs out of
+    the bound (bit-exact precisions: any element differs), the errors, and each oracle's count."""
+    checked = run.checked
+    return {"checked": checked, "exact": compiled.exact, "tolerance": compiled.tolerance,
+            "reference": compiled.reference_name, "ok": run.ok,
+            "mismatches_vs_reference": run.mismatches if checked else None,
+            "max_abs_error": run.max_abs_error if checked else None,
             "max_rel_error": run.max_rel_error if checked else None,
-            "top1_agreement": run.top1_agreement if checked else None}
+            "top1_agreement": run.top1_agreement if checked else None,
+            "oracles": dict(run.oracle_mismatches)}
 
 
-def summary_table(f: dict, tolerance: float) -> Table:
+def summary_table(f: dict) -> Table:
     acc = ", fp32 accumulation" if f["precision"] == "fp16" and f.get("accumulate") == "fp32" else ""
     t = Table(title=f"{f['model']} on {f['target']} ({f['precision']}{acc}, {f.get('kernels', 'mcuforge')} kernels, "
                     f"{f['inputs']} inputs)")
     t.add_column("figure")
     t.add_column("value", justify="right")
-    if f.get("checked", True):
-        ok = f["max_rel_error"] <= tolerance
+    n = f["inputs"]
+    if not f["checked"]:
+        t.add_row("outputs", "[yellow]unchecked: no framework could run the model[/]")
+    elif f["exact"]:
+        bad = f["mismatches_vs_reference"]
+        t.add_row(f"vs {f['reference']}", f"[{'green' if not bad else 'red'}]{n - bad} of {n} bit-identical[/]")
+    else:
+        ok = f["max_rel_error"] <= f["tolerance"]
         t.add_row("max abs error", f"{f['max_abs_error']:.3g}")
         t.add_row("max rel error (max|Δ| / max|ref|)",
-                  f"{f['max_rel_error']:.3g} [{'green' if ok else 'red'}]({'≤' if ok else '>'} {tolerance:g})[/]")
+                  f"{f['max_rel_error']:.3g} [{'green' if ok else 'red'}]({'≤' if ok else '>'} {f['tolerance']:g})[/]")
         t.add_row("top-1 agreement", f"{100 * f['top1_agreement']:.0f} %")
-    else:
-        t.add_row("outputs", "[yellow]unchecked: no framework could run the model[/]")
+    for name, bad in f["oracles"].items():
+        t.add_row(f"vs {name}", f"[{'green' if not bad else 'red'}]{n - bad} of {n} bit-identical[/]")
     _cost_rows(t, f)
     t.add_row("flash (text + rodata + data)", f"{f['flash']:,} B (weights {f['weights']:,} B)")
     t.add_row("RAM (data + bss + stack used)", f"{f['ram']:,} B")
@@ -98,44 +108,4 @@ def layer_table(f: dict) -> Table:
         n = layer["insns"]
         t.add_row(str(i), layer["kernel"], "—" if n is None else f"{n:,}",
                   "—" if n is None else f"{100 * n / total:.1f} %")
-    return t
-
-
-def int8_figures(compiled, run, tflm_mismatches: int | None) -> dict:
-    sizes = run.program.sizes
-    return {
-        "model": compiled.name, "target": compiled.target.name, "precision": "int8",
-        "inputs": len(run.outputs), "mismatches_vs_reference": run.mismatches,
-        "mismatches_vs_tflite_micro": tflm_mismatches, **_cost(compiled, run, "int8"),
-        "flash": sizes.flash, "text": sizes.text, "rodata": sizes.rodata, "weights": compiled.weight_bytes,
-        "ram": sizes.data + sizes.bss + run.stack_used, "arena": compiled.plan.arena_size,
-        "naive": compiled.plan.naive_size, "stack_used": run.stack_used,
-        "layers": [{"kernel": op.kind, "insns": n} for op, n in
-                   zip([op for op in compiled.graph.ops if op.kind != "reshape"],
-                       run.layer_insns or [None] * len(compiled.graph.ops))],
-        "compile_seconds": compiled.compile_seconds,
-        "plan": [{"buffer": p.buffer.name, "offset": p.offset, "size": p.buffer.size,
-                  "first": p.buffer.first, "last": p.buffer.last} for p in compiled.plan.placements],
-    }
-
-
-def int8_summary_table(f: dict) -> Table:
-    t = Table(title=f"{f['model']} on {f['target']} (int8, {f['inputs']} inputs)")
-    t.add_column("figure")
-    t.add_column("value", justify="right")
-    n = f["inputs"]
-
-    def exact(mismatches):
-        if mismatches is None:
-            return "not checked (--check tflite-micro)"
-        color = "green" if mismatches == 0 else "red"
-        return f"[{color}]{n - mismatches} of {n} bit-identical[/]"
-
-    t.add_row("vs integer host reference", exact(f["mismatches_vs_reference"]))
-    t.add_row("vs TFLite Micro", exact(f["mismatches_vs_tflite_micro"]))
-    _cost_rows(t, f)
-    t.add_row("flash (text + rodata + data)", f"{f['flash']:,} B (weights {f['weights']:,} B)")
-    t.add_row("RAM (data + bss + stack used)", f"{f['ram']:,} B")
-    t.add_row("  arena (planned / naive sum)", f"{f['arena']:,} / {f['naive']:,} B")
-    t.add_row("  stack used", f"{f['stack_used']:,} B")
     return t

@@ -36,11 +36,11 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
     rows = "\n".join(f"<tr><td>{i}</td><td>{html.escape(layer['kernel'])}</td><td>{layer['insns'] or '—'}</td></tr>"
                      for i, layer in enumerate(f["layers"]))
     mpi = f["mac_per_insn"]
-    if f["precision"] == "int8":
-        check = (f"{f['inputs'] - f['mismatches_vs_reference']} of {f['inputs']} outputs bit-identical to the "
-                 "integer host reference" + ("" if f["mismatches_vs_tflite_micro"] is None else
-                 f", {f['inputs'] - f['mismatches_vs_tflite_micro']} to TFLite Micro"))
-    elif not f.get("checked", True):
+    oracles = "".join(f", {f['inputs'] - n} to {name}" for name, n in f["oracles"].items())
+    if f["checked"] and f["exact"]:
+        check = (f"{f['inputs'] - f['mismatches_vs_reference']} of {f['inputs']} outputs bit-identical to "
+                 f"{f['reference']}{oracles}")
+    elif not f["checked"]:
         check = "outputs unchecked: no framework could run the model"
     else:
         check = (f"max rel error {f['max_rel_error']:.3g}, max abs error {f['max_abs_error']:.3g}, top-1 "

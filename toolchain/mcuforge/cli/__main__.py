@@ -1,0 +1,5 @@
+"""python -m mcuforge.cli"""
+
+from . import app
+
+app()

@@ -1,0 +1,70 @@
+"""`mcuforge quantize`: Brevitas QAT or PTQ of a PyTorch model, the integer model saved (.mfq),
+and the drift report, optionally with the whole test split run on a target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ..target import load_target
+from .app import app, guard, out, print_json, progress
+
+
+@app.command()
+def quantize(
+    model: str = typer.Argument(..., help="file.py:factory returning (nn.Sequential, example input)"),
+    recipe: str = typer.Option("int8", "--recipe", help="quantization preset"),
+    data: str = typer.Option(..., "--data", help="file.py:function; function('train'|'test') yields (x, y) batches"),
+    qat_epochs: int = typer.Option(5, "--qat-epochs", help="quantization-aware training epochs"),
+    ptq: bool = typer.Option(False, "--ptq", help="post-training calibration instead of QAT"),
+    float_epochs: int = typer.Option(0, "--float-epochs", help="train the float model first (untrained factories)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="the quantized model (default MODEL.mfq)"),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="also run the test split on this target"),
+    json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
+    report: float vs fake-quant vs integer host reference (vs on-target) on the test split."""
+    guard(lambda: quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out))
+
+
+def quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out) -> int:
+    """Quantize, save the .mfq, optionally run the whole test split on a target, print the drift
+    report."""
+    from ..core.flow import run
+    from ..integer.compiler import compile_int8
+    from ..integer.serialize import save_qgraph
+    from ..quant.quantize import drift, int8_inputs, quantize as run_quantize, stages_as_dicts
+
+    with progress("training", not json_out) as update:
+        float_model, quantized, graph, (x, y) = run_quantize(
+            model, recipe, data, qat_epochs, ptq, float_epochs,
+            on_epoch=lambda stage, epoch, epochs, loss: update(epoch, epochs, f"{stage} training", loss=loss))
+    path = out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name
+    save_qgraph(graph, Path(path))
+    target_outputs, mismatches = None, None
+    if target:
+        t = load_target(target)
+        c = compile_int8(graph, Path(path).stem, t, Path("out") / f"{Path(path).stem}-{t.name}-int8", source=str(path))
+        with progress(f"test split on {t.name}", not json_out) as update:
+            r = run(c, int8_inputs(quantized, x, graph), c.out_dir / "build", progress=update)
+        target_outputs, mismatches = r.outputs, r.mismatches
+    stages = drift(float_model, quantized, graph, x, y, target_outputs)
+    if json_out:
+        print_json({"model": str(path), "recipe": recipe, "test_samples": len(x), "stages": stages_as_dicts(stages),
+                    "on_target_samples": len(x) if target else 0, "on_target_mismatches": mismatches})
+    else:
+        table = Table(title=f"drift on the test split ({len(x)} samples), recipe {recipe}")
+        for col in ("stage", "accuracy", "top-1 agreement with float", "max |Δ| vs float"):
+            table.add_column(col, justify="right" if col != "stage" else "left")
+        for s in stages:
+            table.add_row(s.name, "—" if s.accuracy is None else f"{100 * s.accuracy:.2f} %",
+                          f"{100 * s.top1_agreement_with_float:.2f} %", f"{s.max_abs_difference_from_float:.4g}")
+        out.print(table)
+        if mismatches is not None:
+            out.print(f"on target {target}: {len(x) - mismatches} of {len(x)} outputs bit-identical to the "
+                      "integer host reference")
+        out.print(f"saved {path}; compile it with: mcuforge compile {path} --target TARGET")
+    return 1 if mismatches else 0
