@@ -1,12 +1,9 @@
-/* The int8 convolution loop nests, shared by the reference kernel and the ISA variants.
- * MF_CONV_S8_LOOPS: the reference's nest, one output channel and one tap at a time, the input
- * offset added per MAC.
- * MF_CONV_S8_PIXEL_PAIRS: the SIMD variants' nest: the window of each output pixel is copied
- * once into a contiguous patch in the weights' layout (im2col), two pixels at a time, then each
- * block of output channels is one long dot product of both patches with each filter (one
- * weight load for two pixels); the input offset enters once per output through the
- * host-computed filter sums.
- * Both nests walk the output pixels in row-major order (the pairs read both windows again for
+/* The int8 convolution nest of the ISA variants (the reference, ref/mf_conv2d_s8.c, is its own
+ * plain loop nest), MF_CONV_S8_PIXEL_PAIRS: the window of each output pixel is copied once into
+ * a contiguous patch in the weights' layout (im2col), two pixels at a time, then each block of
+ * output channels is one long dot product of both patches with each filter (one weight load for
+ * two pixels); the input offset enters once per output through the host-computed filter sums.
+ * The nest walks the output pixels in row-major order, in pairs (reading both windows again for
  * each block of output channels): the host's in-place planning relies on that order
  * (toolchain/mcuforge/integer/inplace.py); a nest that changes it must change the lag there. */
 #ifndef MF_CONV_S8_COMMON_H
@@ -35,41 +32,11 @@ static inline mf_window mf_window_of(const mf_conv_params_s8 *p, int oy, int ox)
     return w;
 }
 
-/* acc + sum over input channels of (x + input_offset) * w, one MAC at a time. */
-static inline int32_t mf_conv_tap_scalar(int32_t acc, const int8_t *x, const int8_t *w, int32_t n, int32_t offset) {
-    for (int32_t i = 0; i < n; i++) acc += (x[i] + offset) * w[i];
-    return acc;
-}
-
-#define MF_CONV_S8_LOOPS(p, in, out, TAP)                                                        \
-    for (int oy = 0; oy < (p)->out_h; oy++) {                                                    \
-        for (int ox = 0; ox < (p)->out_w; ox++) {                                                \
-            int8_t *y = (out) + (oy * (p)->out_w + ox) * (p)->out_c;                             \
-            for (int oc = 0; oc < (p)->out_c; oc++) {                                            \
-                int32_t acc = (p)->bias[oc];                                                     \
-                for (int ky = 0; ky < (p)->k_h; ky++) {                                          \
-                    int iy = oy * (p)->stride_h - (p)->pad_h + ky * (p)->dilation_h;             \
-                    if (iy < 0 || iy >= (p)->in_h) continue;                                     \
-                    for (int kx = 0; kx < (p)->k_w; kx++) {                                      \
-                        int ix = ox * (p)->stride_w - (p)->pad_w + kx * (p)->dilation_w;         \
-                        if (ix < 0 || ix >= (p)->in_w) continue;                                 \
-                        int tap = (oc * (p)->k_h + ky) * (p)->k_w + kx;                          \
-                        const int8_t *x = (in) + (iy * (p)->in_w + ix) * (p)->in_c;              \
-                        const int8_t *w = (p)->weights + tap * (p)->in_c;                        \
-                        acc = TAP;                                                               \
-                    }                                                                            \
-                }                                                                                \
-                acc = mf_requantize(acc, (p)->multiplier[oc], (p)->shift[oc]) + (p)->output_offset; \
-                y[oc] = (int8_t)mf_clamp(acc, (p)->act_min, (p)->act_max);                      \
-            }                                                                                    \
-        }                                                                                        \
-    }
-
 /* Elements of one im2col patch: k_h x k_w x in_c, rounded up to a whole number of the variant's
  * chunks (`chunk` elements). The SIMD variants' weights are stored blocked to match (the host's
  * toolchain/mcuforge/integer/emit.py: CONV_LAYOUTS): blocks of `block` output channels, each as
- * patch / chunk chunks of `block` x `chunk` bytes, zero-padded, so the inner loop needs no tails.
- * The host plans two patches of scratch (scratch_bytes). */
+ * patch / chunk chunks of `block` x `chunk` bytes, zero-padded, so the inner loop needs no tails
+ * (mf_conv_layout_s8). The host plans two patches of scratch (mf_conv_pairs_buffer_size). */
 static inline int32_t mf_conv_patch_size(const mf_conv_params_s8 *p, int32_t chunk) {
     return (p->k_h * p->k_w * p->in_c + chunk - 1) / chunk * chunk;
 }
@@ -115,6 +82,12 @@ static inline void mf_conv_im2col(const mf_conv_params_s8 *p, const int8_t *in, 
  * NULL). */
 static inline int mf_conv_is_direct(const mf_conv_params_s8 *p, int32_t chunk, int32_t esize) {
     return esize == 1 && p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0 && p->in_c % chunk == 0;
+}
+
+/* The scratch MF_CONV_S8_PIXEL_PAIRS needs, in bytes (a variant's mf_conv2d_s8_get_buffer_size):
+ * two patches of `esize`-byte elements, none for a direct convolution. */
+static inline int32_t mf_conv_pairs_buffer_size(const mf_conv_params_s8 *p, int32_t chunk, int32_t esize) {
+    return mf_conv_is_direct(p, chunk, esize) ? 0 : 2 * mf_conv_patch_size(p, chunk) * esize;
 }
 
 /* The patch of output pixel i (row-major): the input pixel itself when direct, else its im2col

@@ -1,7 +1,8 @@
-/* The int8 depthwise convolution, shared by the reference and the vector variants: output
- * pixels walk the image, each variant vectorizes over the channels of one output pixel. The
- * host writes the output over the input where the input dies with the layer, relying on that
- * row-major pixel order (toolchain/mcuforge/integer/inplace.py). */
+/* The int8 depthwise convolution nests of the ISA variants (the reference,
+ * ref/mf_depthwise_conv2d_s8.c, is its own plain loop nest): output pixels walk the image, each
+ * variant vectorizes over the channels of one output pixel. The host writes the output over the
+ * input where the input dies with the layer, relying on that row-major pixel order
+ * (toolchain/mcuforge/integer/inplace.py). */
 #ifndef MF_DWCONV_S8_COMMON_H
 #define MF_DWCONV_S8_COMMON_H
 
@@ -20,8 +21,8 @@ static inline int8_t mf_dw_channel_scalar(const mf_conv_params_s8 *p, const int8
     return (int8_t)mf_clamp(acc, p->act_min, p->act_max);
 }
 
-/* The whole depthwise convolution one MAC at a time (the reference, and the variants' path for
- * layouts their vector loops do not take). */
+/* The whole depthwise convolution one MAC at a time, as the reference: the variants' path for
+ * layouts their vector loops do not take. */
 static inline mf_status mf_depthwise_scalar(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
     for (int oy = 0; oy < p->out_h; oy++)
         for (int ox = 0; ox < p->out_w; ox++) {
@@ -73,7 +74,10 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
 /* The SIMD variants' nest, for depth multiplier 1 (other layouts take mf_depthwise_scalar):
  * output pixels, then blocks of BLOCK channels (then the tail block): BLOCK_FN(p, in, y, taps,
  * c0, n) computes the n channels from c0 of the output pixel y (taps: its mf_dw_taps), each
- * variant with MF_DW_S8_BLOCK in a function of its own (where its registers go to the block).
+ * variant with MF_DW_S8_BLOCK in a function of its own (where its registers go to the block),
+ * specialized for whole blocks (n = BLOCK, a constant) and the tail; PIXEL_FN(p, in, y, taps)
+ * -> c is a path of the variant's own that computes the first c channels of the output pixel
+ * (mf_dw_no_pixel: none, 0), the blocks do the rest.
  *
  * MF_DW_S8_BLOCK: one block over the taps of the window. The input offset enters once per output through the host-computed filter sums (INIT starts
  * from p->bias_with_offset = bias + input_offset * sum of the channel's weights), so a tap
@@ -118,7 +122,7 @@ static inline mf_dw_taps mf_dw_taps_of(const mf_conv_params_s8 *p, int oy, int o
                 BLOCK_FN(p, in, y_, &taps_, c0_, (p)->out_c - c0_);                              \
         }
 
-/* For a variant's whole-pixel path (MF_DW_S8_KERNEL_WITH_PIXEL): the offset from `in` of each
+/* For a variant's whole-pixel path (PIXEL_FN of MF_DW_S8_CHANNEL_BLOCKS): the offset from `in` of each
  * tap of the pixel's window (row by row; the weights of tap k are k * out_c bytes into the
  * filter), for a layer of at most MF_DW_MAX_TAPS taps and MF_DW_MAX_CHANNELS channels. A tap in
  * the padding points at `zero_points`, a row of the input's zero point (filled here): its
@@ -154,29 +158,5 @@ static inline int mf_dw_no_pixel(const mf_conv_params_s8 *p, const int8_t *in, i
     (void)p, (void)in, (void)y, (void)t;
     return 0;
 }
-
-/* A variant's whole mf_depthwise_conv2d_s8 from its block hooks (MF_DW_S8_BLOCK's INIT, ROW,
- * PAD, STORE on accumulators acc_t of BLOCK channels): the block function, specialized for whole
- * blocks (n = BLOCK, a constant) and the tail, declared with QUALIFIERS (e.g. static inline, or
- * always_inline where the variant's registers must go to the block); the channel-block nest for
- * depth multiplier 1 with host-folded offsets, the scalar path for the rest. */
-#define MF_DW_S8_KERNEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE)                          \
-    MF_DW_S8_KERNEL_WITH_PIXEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE, mf_dw_no_pixel)
-
-/* The same with PIXEL(p, in, y, taps) -> c: a path of the variant's own that computes the first
- * c channels of an output pixel (0 where it does not take the pixel); the blocks do the rest. */
-#define MF_DW_S8_KERNEL_WITH_PIXEL(QUALIFIERS, BLOCK, acc_t, INIT, ROW, PAD, STORE, PIXEL)        \
-    QUALIFIERS void mf_dw_block_(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,       \
-                                 const mf_dw_taps *taps, int c0, int n) {                         \
-        if (n == (BLOCK)) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, INIT, ROW, PAD, STORE) \
-        else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, acc_t, INIT, ROW, PAD, STORE)                \
-    }                                                                                            \
-                                                                                                 \
-    mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) { \
-        const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias it */  \
-        if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out); \
-        MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, mf_dw_block_, PIXEL)                          \
-        return MF_OK;                                                                            \
-    }
 
 #endif

@@ -1,40 +1,23 @@
-/* The int8 fully-connected loop nest, shared by the reference kernel, the ISA variants and the
- * packed-weight kernels: each supplies the dot product of one input row with one unit's
- * weights (MF_FC_DOT, with x = the row, u = the unit), the nest requantizes and clamps. */
+/* The int8 fully-connected nest of the ISA variants (the reference, ref/mf_fully_connected_s8.c,
+ * is its own plain loop nest). */
 #ifndef MF_FC_S8_COMMON_H
 #define MF_FC_S8_COMMON_H
 
 #include "mf_fixedpoint.h"
 #include "mf_kernels.h"
 
-#define MF_FC_S8_LOOPS(p, in, out, DOT)                                                          \
-    for (int r = 0; r < (p)->rows; r++) {                                                        \
-        const int8_t *x = (in) + r * (p)->depth;                                                 \
-        for (int u = 0; u < (p)->units; u++) {                                                   \
-            int32_t acc = (p)->bias[u] + (DOT);                                                  \
-            acc = mf_requantize(acc, (p)->multiplier[u], (p)->shift[u]) + (p)->output_offset;    \
-            (out)[r * (p)->units + u] = (int8_t)mf_clamp(acc, (p)->act_min, (p)->act_max);       \
-        }                                                                                        \
-    }
-
-/* The ISA variants' whole mf_fully_connected_s8: BLOCK units at a time over one input row, so
- * that each input load serves BLOCK units, then the remaining units as one short block:
- * BLOCK_FN(p, x, u0, n, y) computes, requantizes and stores the n units from u0 of input row x
- * at y + u0 (n is the constant BLOCK except in the tail block). The input offset enters once per
- * unit through the host-computed filter sums (mf_fc_offset): symmetric weights only, as
- * TFLite's int8 spec. */
-#define MF_FC_S8_KERNEL(BLOCK, BLOCK_FN)                                                          \
-    mf_status mf_fully_connected_s8(const mf_fc_params_s8 *params, const int8_t *in, int8_t *out) { \
-        const mf_fc_params_s8 local = *params, *p = &local; /* int8 stores cannot alias it */     \
-        if (p->filter_offset != 0 || !p->bias_with_offset) return MF_ERR_ARG;                    \
-        for (int r_ = 0; r_ < p->rows; r_++) {                                                   \
-            const int8_t *x_ = in + r_ * p->depth;                                               \
-            int8_t *y_ = out + r_ * p->units;                                                    \
-            int u_ = 0;                                                                          \
-            for (; u_ + (BLOCK) <= p->units; u_ += (BLOCK)) BLOCK_FN(p, x_, u_, BLOCK, y_);       \
-            if (u_ < p->units) BLOCK_FN(p, x_, u_, p->units - u_, y_);                            \
-        }                                                                                        \
-        return MF_OK;                                                                            \
+/* The ISA variants' nest: BLOCK units at a time over one input row, so that each input load
+ * serves BLOCK units, then the remaining units as one short block: BLOCK_FN(p, x, u0, n, y)
+ * computes, requantizes and stores the n units from u0 of input row x at y + u0 (n is the
+ * constant BLOCK except in the tail block). The input offset enters once per unit through the
+ * host-computed filter sums (mf_fc_offset): symmetric weights only, as TFLite's int8 spec. */
+#define MF_FC_S8_UNIT_BLOCKS(p, in, out, BLOCK, BLOCK_FN)                                        \
+    for (int r_ = 0; r_ < (p)->rows; r_++) {                                                     \
+        const int8_t *x_ = (in) + r_ * (p)->depth;                                               \
+        int8_t *y_ = (out) + r_ * (p)->units;                                                    \
+        int u_ = 0;                                                                              \
+        for (; u_ + (BLOCK) <= (p)->units; u_ += (BLOCK)) BLOCK_FN(p, x_, u_, BLOCK, y_);         \
+        if (u_ < (p)->units) BLOCK_FN(p, x_, u_, (p)->units - u_, y_);                            \
     }
 
 /* The weights of row k of the block of n units from u0; in a short tail block the rows past its

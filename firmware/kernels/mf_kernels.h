@@ -45,12 +45,36 @@ typedef struct {
                                           * accumulators, adding the input offset once per
                                           * output (padding holds the zero point) */
     int8_t *scratch;                     /* conv only: arena scratch planned on the host for
-                                          * the SIMD variants' im2col patch
-                                          * (two mf_conv_patch_size patches), NULL when unused */
+                                          * the SIMD variants' im2col patches
+                                          * (mf_conv2d_s8_get_buffer_size), NULL when unused */
 } mf_conv_params_s8;
 
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out);
+
+/* What the host must know of the conv2d variant it compiles for, from the variant itself (its
+ * mf_conv2d_s8.c); the host's copies (toolchain/mcuforge/integer/emit.py: CONV_LAYOUTS,
+ * scratch_bytes; integer/inplace.py: CONV_PIXELS) are checked against these by
+ * tests/kernels/test_shared_facts.py.
+ *
+ * The weights the variant reads: blocks of `block` output channels, each block as
+ * patch / chunk chunks of `block` x `chunk` bytes (filter b of the block at b * chunk), the
+ * patch being k_h x k_w x in_c rounded up to whole chunks, zero-padded; byte i of a stored chunk
+ * is byte order[i] of the filter's chunk (NULL: in order). block = chunk = 1 is plain
+ * O x KH x KW x I. The variant's im2col patches hold `element` bytes per tap and channel (0: it
+ * makes none). Its nest computes `pixels` output pixels (row-major) at a time, reading all their
+ * windows before their outputs are complete: the host's in-place lag allows for that. */
+typedef struct {
+    int32_t block, chunk, element;
+    const uint8_t *order;
+    int32_t pixels;
+} mf_conv_layout_s8;
+
+const mf_conv_layout_s8 *mf_conv2d_s8_get_layout(void);
+
+/* Bytes of arena scratch mf_conv2d_s8 needs for p (as CMSIS-NN's *_get_buffer_size): the host
+ * plans them and sets p->scratch (NULL for none). */
+int32_t mf_conv2d_s8_get_buffer_size(const mf_conv_params_s8 *p);
 
 typedef struct {
     int32_t input_offset, filter_offset, output_offset, act_min, act_max;

@@ -29,7 +29,7 @@ typedef struct {
     float act_min, act_max; /* fused activation: relu [0, inf], relu6 / clip [lo, hi] */
     const void *weights;    /* blocked as above, in the kernel's dtype */
     const void *bias;       /* out_c rounded up to whole blocks */
-    void *scratch;          /* conv2d: mf_conv2d_f*_scratch_size() bytes of planned arena, one
+    void *scratch;          /* conv2d: mf_conv2d_f*_get_buffer_size() bytes of planned arena, one
                              * input pixel of zeros that padding taps read; depthwise: unused */
 } mf_conv_params_f;
 
@@ -75,11 +75,13 @@ static inline int mf_whole_run(const mf_conv_params_f *p, mf_window_f win, int o
     return n;
 }
 
-/* Bytes of scratch a conv2d needs (the padding pixel); the memory planner reserves them
- * (mirrored by codegen/bound.py). */
-static inline int32_t mf_conv2d_f32_scratch_size(int32_t in_c) { return in_c * 4; }
-static inline int32_t mf_conv2d_f16_scratch_size(int32_t in_c) { return in_c * 2; }
-static inline int32_t mf_conv2d_f16_acc32_scratch_size(int32_t in_c) { return in_c * 2; }
+/* Bytes of arena scratch a conv2d needs for p (as CMSIS-NN's *_get_buffer_size): one input
+ * pixel of zeros, which the vector variants' padding taps read (ref/ reads none). The same for
+ * every variant: the host plans them before it knows the variant (codegen/bound.py:
+ * conv_scratch_size, checked against these by tests/kernels/test_shared_facts.py). */
+static inline int32_t mf_conv2d_f32_get_buffer_size(const mf_conv_params_f *p) { return p->in_c * 4; }
+static inline int32_t mf_conv2d_f16_get_buffer_size(const mf_conv_params_f *p) { return p->in_c * 2; }
+static inline int32_t mf_conv2d_f16_acc32_get_buffer_size(const mf_conv_params_f *p) { return p->in_c * 2; }
 
 mf_status mf_conv2d_f32(const mf_conv_params_f *p, const float *in, float *out);
 mf_status mf_dense_f32(const mf_dense_params_f *p, const float *in, float *out);

@@ -1,6 +1,7 @@
-/* The int8 pooling nest, shared by the reference and the ISA variants: output pixels in
- * row-major order, each from the in-bounds taps of its window (padding only shrinks the window;
- * an average divides by the in-bounds taps). A variant vectorizes over the channels of one
+/* The int8 pooling nest of the ISA variants (the references, ref/mf_avg_pool2d_s8.c and
+ * ref/mf_max_pool2d_s8.c, are their own plain loop nests): output pixels in row-major order,
+ * each from the in-bounds taps of its window (padding only shrinks the window; an average
+ * divides by the in-bounds taps). A variant vectorizes over the channels of one
  * output pixel and writes a block of channels after reading the whole window for it: the host
  * writes the output over the input where the input dies with the layer, relying on that order
  * (toolchain/mcuforge/integer/inplace.py). */
@@ -32,7 +33,7 @@ static inline int32_t mf_pool_average(int32_t sum, int32_t count) {
     return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
 }
 
-/* One channel of one output pixel, one tap at a time (the reference, and the variants' channel
+/* One channel of one output pixel, one tap at a time, as the reference (the variants' channel
  * tails); x points at the channel in the window's first tap. */
 static inline int8_t mf_avg_pool_channel(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_window w) {
     int32_t sum = 0;
@@ -73,29 +74,5 @@ static inline int8_t mf_max_pool_channel(const mf_pool_params_s8 *p, const int8_
  * mf_avg_pool_channel or mf_max_pool_channel. */
 #define MF_POOL_S8_CHANNELS(p, x, w, y, c0, CHANNEL)                                             \
     for (int32_t c_ = (c0); c_ < (p)->channels; c_++) (y)[c_] = CHANNEL(p, (x) + c_, w);
-
-/* The kernel NAME(params, in, out): the nest over a local copy of the parameters (int8 stores
- * cannot alias it), PIXEL(p, x, w, y) as in MF_POOL_S8_NEST. */
-#define MF_POOL_S8_KERNEL(NAME, PIXEL)                                                           \
-    mf_status NAME(const mf_pool_params_s8 *params, const int8_t *in, int8_t *out) {             \
-        const mf_pool_params_s8 local_ = *params, *p_ = &local_;                                 \
-        MF_POOL_S8_NEST(p_, in, out, PIXEL)                                                      \
-        return MF_OK;                                                                            \
-    }
-
-/* The kernel NAME for the scalar and packed-SIMD variants: the channels of each output pixel in
- * blocks of N, BLOCK(p, x, w, y) computing N channels from x to y, and the channels left over
- * one at a time by CHANNEL, out of line (inlined, they took registers from the blocks). */
-#define MF_POOL_S8_BLOCK_KERNEL(NAME, N, BLOCK, CHANNEL)                                         \
-    static __attribute__((noinline)) void NAME##_tail_(const mf_pool_params_s8 *p, const int8_t *x, \
-                                                       mf_pool_window w, int8_t *y, int32_t c0) { \
-        MF_POOL_S8_CHANNELS(p, x, w, y, c0, CHANNEL)                                             \
-    }                                                                                            \
-    static inline void NAME##_pixel_(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_window w, int8_t *y) { \
-        int32_t c0 = 0;                                                                          \
-        for (; c0 + (N) <= p->channels; c0 += (N)) BLOCK(p, x + c0, w, y + c0);                  \
-        if (c0 < p->channels) NAME##_tail_(p, x, w, y, c0);                                      \
-    }                                                                                            \
-    MF_POOL_S8_KERNEL(NAME, NAME##_pixel_)
 
 #endif

@@ -42,4 +42,24 @@ static inline void block(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_wi
         for (int c = 0; c < 4; c++) y[c] = mf_avg_pool_channel(p, x + c, w);
 }
 
-MF_POOL_S8_BLOCK_KERNEL(mf_avg_pool2d_s8, 4, block, mf_avg_pool_channel)
+/* The channels from c0 on (fewer than four), one at a time. Out of line: inlined, they took
+ * registers from the blocks. */
+static __attribute__((noinline)) void tail(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_window w, int8_t *y,
+                                           int32_t c0) {
+    MF_POOL_S8_CHANNELS(p, x, w, y, c0, mf_avg_pool_channel)
+}
+
+/* Every channel of one output pixel: x at its window's first tap, y at its output. */
+static inline void pixel(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_window w, int8_t *y) {
+    int32_t c0 = 0;
+    for (; c0 + 4 <= p->channels; c0 += 4) block(p, x + c0, w, y + c0);
+    if (c0 < p->channels) tail(p, x, w, y, c0);
+}
+
+/* TFLite's int8 average pooling: each output channel the average of the taps of its window
+ * inside the input; output pixels in row-major order (MF_POOL_S8_NEST), four channels a pass. */
+mf_status mf_avg_pool2d_s8(const mf_pool_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_pool_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
+    MF_POOL_S8_NEST(p, in, out, pixel)
+    return MF_OK;
+}

@@ -8,6 +8,7 @@
 
 #define CHUNK 4
 #define BLOCK 2
+#define ELEMENT 2 /* bytes per patch element: the patches are widened to int16 once */
 
 static void copy(void *patch, int32_t at, const int8_t *src, int32_t n) {
     int16_t *dst = (int16_t *)patch + at;
@@ -113,9 +114,26 @@ static inline void pair(const mf_conv_params_s8 *p, const int16_t *patch0, const
     }
 }
 
+/* TFLite's int8 convolution, bit for bit with ref/: output pixels in row-major pairs
+ * (MF_CONV_S8_PIXEL_PAIRS), each pair's patches by `pair`. Needs the host-computed
+ * bias_with_offset and mf_conv2d_s8_get_buffer_size bytes of scratch. */
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (!p->bias_with_offset) return MF_ERR_ARG;
-    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, 2, copy, fill, pair)
+    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, ELEMENT, copy, fill, pair)
     return MF_OK;
+}
+
+/* The weight layout `pair` reads (the host stores the weights so: integer/emit.py), BLOCK
+ * filters by CHUNK bytes, each chunk stored as w0 w2 w1 w3 (SXTB16 and SXTB16 ROR 8 of its word
+ * give the int16 pairs (w0, w1), (w2, w3)); two pixels at a time. */
+const mf_conv_layout_s8 *mf_conv2d_s8_get_layout(void) {
+    static const uint8_t order[CHUNK] = {0, 2, 1, 3};
+    static const mf_conv_layout_s8 layout = {BLOCK, CHUNK, ELEMENT, order, 2};
+    return &layout;
+}
+
+/* Two im2col patches, none for a direct (1x1, unpadded, whole chunks) convolution. */
+int32_t mf_conv2d_s8_get_buffer_size(const mf_conv_params_s8 *p) {
+    return mf_conv_pairs_buffer_size(p, CHUNK, ELEMENT);
 }

@@ -90,4 +90,22 @@ static __attribute__((noinline)) int pixel(const mf_conv_params_s8 *p, const int
     return c0;
 }
 
-MF_DW_S8_KERNEL_WITH_PIXEL(static __attribute__((noinline)), BLOCK, acc_t, mf_dw_sums_init, mf_dw_sums_row, pad, store, pixel)
+/* Channels c0.. (n of them) of output pixel y: MF_DW_S8_BLOCK with this file's hooks, for
+ * whole blocks (n = BLOCK, a constant) and the tail. Out of line: the path of the tail block and
+ * of the layers `pixel` does not take. */
+static __attribute__((noinline)) void block(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,
+                                            const mf_dw_taps *taps, int c0, int n) {
+    if (n == BLOCK) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, acc_t, mf_dw_sums_init, mf_dw_sums_row, pad, store)
+    else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, acc_t, mf_dw_sums_init, mf_dw_sums_row, pad, store)
+}
+
+/* Depth multiplier 1 with the host-computed bias_with_offset: output pixels in row-major order
+ * (MF_DW_S8_CHANNEL_BLOCKS), the whole blocks of four channels of each through `pixel` where the
+ * layer fits its tables, the other channels through `block`. Other layouts take the scalar path
+ * (mf_depthwise_scalar). */
+mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
+    if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
+    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, block, pixel)
+    return MF_OK;
+}

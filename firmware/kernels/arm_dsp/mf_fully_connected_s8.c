@@ -68,4 +68,12 @@ static inline void block(const mf_fc_params_s8 *p, const int8_t *x, int u0, int 
     }
 }
 
-MF_FC_S8_KERNEL(BLOCK, block)
+/* out = requantized(in x weights^T + bias): BLOCK units a pass over each input row (block),
+ * then the remaining units as one short block. Symmetric weights only (filter_offset 0), with
+ * the host-computed bias_with_offset; else MF_ERR_ARG. */
+mf_status mf_fully_connected_s8(const mf_fc_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_fc_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
+    if (p->filter_offset != 0 || !p->bias_with_offset) return MF_ERR_ARG;
+    MF_FC_S8_UNIT_BLOCKS(p, in, out, BLOCK, block)
+    return MF_OK;
+}

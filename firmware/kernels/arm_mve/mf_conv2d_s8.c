@@ -8,6 +8,7 @@
 
 #define CHUNK 16
 #define BLOCK 4
+#define ELEMENT 1 /* bytes per patch element: int8 */
 
 /* The sums of one block of four filters with both patches: a[channel], b[channel]. */
 typedef struct {
@@ -64,9 +65,24 @@ static inline void pair(const mf_conv_params_s8 *p, const int8_t *patch0, const 
         store_pair(p, y0, y1, oc0, vctp32q((uint32_t)(p->out_c - oc0)), block(patch0, patch1, w, chunks));
 }
 
+/* TFLite's int8 convolution, bit for bit with ref/: output pixels in row-major pairs
+ * (MF_CONV_S8_PIXEL_PAIRS), each pair's patches by `pair`. Needs the host-computed
+ * bias_with_offset and mf_conv2d_s8_get_buffer_size bytes of scratch. */
 mf_status mf_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
     const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
     if (!p->bias_with_offset) return MF_ERR_ARG;
-    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, 1, mf_mve_copy_s8, mf_mve_fill_s8, pair)
+    MF_CONV_S8_PIXEL_PAIRS(p, in, out, CHUNK, ELEMENT, mf_mve_copy_s8, mf_mve_fill_s8, pair)
     return MF_OK;
+}
+
+/* The weight layout `pair` reads (the host stores the weights so: integer/emit.py), BLOCK
+ * filters by CHUNK bytes, in order; two pixels at a time. */
+const mf_conv_layout_s8 *mf_conv2d_s8_get_layout(void) {
+    static const mf_conv_layout_s8 layout = {BLOCK, CHUNK, ELEMENT, 0, 2};
+    return &layout;
+}
+
+/* Two im2col patches, none for a direct (1x1, unpadded, whole chunks) convolution. */
+int32_t mf_conv2d_s8_get_buffer_size(const mf_conv_params_s8 *p) {
+    return mf_conv_pairs_buffer_size(p, CHUNK, ELEMENT);
 }

@@ -22,4 +22,10 @@ static inline void pixel(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_wi
     if (c < p->channels) block16(p, x + c, w, y + c, p->channels - c);
 }
 
-MF_POOL_S8_KERNEL(mf_max_pool2d_s8, pixel)
+/* TFLite's int8 max pooling: each output channel the largest value of the taps of its window
+ * inside the input; output pixels in row-major order (MF_POOL_S8_NEST), sixteen channels a vector. */
+mf_status mf_max_pool2d_s8(const mf_pool_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_pool_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
+    MF_POOL_S8_NEST(p, in, out, pixel)
+    return MF_OK;
+}

@@ -1,7 +1,52 @@
-/* Reference f16 conv2d, portable C (with Zfh or Armv8.1-M FP16 the compiler uses scalar
- * half-precision arithmetic). */
+/* Reference fp16 conv2d, portable C: the specification that the ISA variants (arm_mve/, rvv/)
+ * match bit for bit. Bound where the core has fp16 arithmetic (Zfh, Armv8.1-M FP16): the
+ * compiler uses its scalar half-precision instructions.
+ *
+ * Input and output NHWC, batch 1. The weights are stored by the host (codegen/bound.py) in
+ * blocks of BLOCK output channels, zero-padded to whole blocks, the block's channels innermost:
+ *     weights[out_c / BLOCK][k_h][k_w][in_c][BLOCK],   bias[out_c rounded up to BLOCK]
+ * Each output channel starts from its bias and adds x * w, in fp16, over the taps of its window
+ * that lie inside the input, in (ky, kx, ic) order (a tap in the padding adds nothing); the sum
+ * is clamped to [act_min, act_max] rounded to fp16. STEP channels are summed side by side in a
+ * local array (registers where the core has enough): 32 bytes of accumulators, here a whole
+ * block. p->scratch is not read here. */
 #include "mf_kernels_float.h"
 
-typedef mf_f16 mf_elem;
-#define MF_CONV2D mf_conv2d_f16
-#include "mf_conv2d_float_ref.h"
+#define BLOCK (MF_FLOAT_BLOCK_BYTES / (int)sizeof(mf_f16)) /* output channels of a weight block: 16 */
+#define STEP (MF_FLOAT_BLOCK_BYTES / (int)sizeof(mf_f16))  /* output channels of a pass: 16 */
+
+mf_status mf_conv2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out) {
+    const int block_len = p->k_h * p->k_w * p->in_c * BLOCK; /* elements of one block's filters */
+    const mf_f16 lo = (mf_f16)p->act_min, hi = (mf_f16)p->act_max;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++, out += p->out_c) {
+            const mf_f16 *w = (const mf_f16 *)p->weights, *bias = (const mf_f16 *)p->bias;
+            for (int ob = 0; ob < p->out_c; ob += BLOCK, w += block_len) {
+                /* the passes over block [ob, ob + BLOCK): one here */
+                for (int oc = ob; oc < ob + BLOCK && oc < p->out_c; oc += STEP) {
+                    mf_f16 acc[STEP];
+                    for (int j = 0; j < STEP; j++) acc[j] = bias[oc + j];
+                    const mf_f16 *wk = w + (oc - ob); /* the pass's weights of tap (ky, kx) */
+                    for (int ky = 0; ky < p->k_h; ky++) {
+                        const int iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+                        for (int kx = 0; kx < p->k_w; kx++, wk += p->in_c * BLOCK) {
+                            const int ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
+                            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue; /* padding */
+                            const mf_f16 *x = in + (iy * p->in_w + ix) * p->in_c;
+                            for (int ic = 0; ic < p->in_c; ic++) {
+                                for (int j = 0; j < STEP; j++) acc[j] += x[ic] * wk[ic * BLOCK + j];
+                            }
+                        }
+                    }
+                    /* the pass's real channels (the last block may be partly padding) */
+                    const int n = p->out_c - oc < STEP ? p->out_c - oc : STEP;
+                    for (int j = 0; j < n; j++) {
+                        const mf_f16 v = acc[j] < lo ? lo : acc[j];
+                        out[oc + j] = v > hi ? hi : v;
+                    }
+                }
+            }
+        }
+    }
+    return MF_OK;
+}

@@ -31,4 +31,10 @@ static inline void pixel(const mf_pool_params_s8 *p, const int8_t *x, mf_pool_wi
     }
 }
 
-MF_POOL_S8_KERNEL(mf_avg_pool2d_s8, pixel)
+/* TFLite's int8 average pooling: each output channel the average of the taps of its window
+ * inside the input; output pixels in row-major order (MF_POOL_S8_NEST), up to 32 channels a pass. */
+mf_status mf_avg_pool2d_s8(const mf_pool_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_pool_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
+    MF_POOL_S8_NEST(p, in, out, pixel)
+    return MF_OK;
+}

@@ -41,4 +41,20 @@ static inline void store(const mf_conv_params_s8 *p, int8_t *y, int c0, int n, v
     store_part(p, y, c0 + 12, n - 12, __riscv_vget_v_i32m4_i32m1(acc, 3));
 }
 
-MF_DW_S8_KERNEL(static inline, BLOCK, vint32m4_t, init, row, pad, store)
+/* Channels c0.. (n of them) of output pixel y: MF_DW_S8_BLOCK with this file's hooks, for
+ * whole blocks (n = BLOCK, a constant) and the tail. */
+static inline void block(const mf_conv_params_s8 *p, const int8_t *in, int8_t *y,
+                         const mf_dw_taps *taps, int c0, int n) {
+    if (n == BLOCK) MF_DW_S8_BLOCK(p, in, y, *taps, c0, BLOCK, vint32m4_t, init, row, pad, store)
+    else MF_DW_S8_BLOCK(p, in, y, *taps, c0, n, vint32m4_t, init, row, pad, store)
+}
+
+/* Depth multiplier 1 with the host-computed bias_with_offset: output pixels in row-major order
+ * (MF_DW_S8_CHANNEL_BLOCKS), each in blocks of BLOCK channels, then the tail block. Other
+ * layouts take the scalar path (mf_depthwise_scalar). */
+mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *params, const int8_t *in, int8_t *out) {
+    const mf_conv_params_s8 local = *params, *p = &local; /* int8 stores cannot alias a local copy */
+    if (p->depth_multiplier != 1 || !p->bias_with_offset) return mf_depthwise_scalar(p, in, out);
+    MF_DW_S8_CHANNEL_BLOCKS(p, in, out, BLOCK, block, mf_dw_no_pixel)
+    return MF_OK;
+}

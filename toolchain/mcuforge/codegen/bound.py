@@ -331,5 +331,7 @@ def c_params(op: BoundOp, name: str, arrays: dict[str, str], scratch: str | None
 
 
 def conv_scratch_size(in_c: int, dtype: str) -> int:
-    """mf_conv2d_f*_scratch_size: one input pixel of zeros for the padding taps."""
+    """Bytes of arena scratch a float conv2d needs, one input pixel of zeros for the padding taps:
+    the host's copy of mf_conv2d_f*_get_buffer_size (mf_kernels_float.h; compared by
+    tests/kernels/test_shared_facts.py)."""
     return in_c * np.dtype(dtype).itemsize

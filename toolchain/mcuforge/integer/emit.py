@@ -30,7 +30,7 @@ KERNELS = {
     "softmax": ("mf_softmax_s8", "mf_softmax_params_s8"),
 }
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_fixedpoint.h", "mf_conv_s8_common.h", "mf_fc_s8_common.h",
-           "mf_dwconv_s8_common.h", "mf_add_s8_common.h")
+           "mf_dwconv_s8_common.h", "mf_add_s8_common.h", "mf_pool_s8_common.h")
 # parameter array -> its symbol's prefix in weights.c
 ARRAYS = {"weights": "weights", "bias": "bias", "multiplier": "multiplier", "shift": "shift",
           "bias_with_offset": "bias_offset", "table1": "table1_", "table2": "table2_"}

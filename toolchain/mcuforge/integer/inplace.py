@@ -1,7 +1,8 @@
 """In-place layers: where an int8 kernel may write its output over its own input.
 
 Every variant of the window kernels (conv2d, depthwise conv2d, average and max pooling: the
-nests in firmware/kernels/mf_conv_s8_common.h, mf_dwconv_s8_common.h and mf_pool_s8_common.h)
+references in firmware/kernels/ref/, the ISA variants' nests in firmware/kernels/
+mf_conv_s8_common.h, mf_dwconv_s8_common.h and mf_pool_s8_common.h)
 walks the output pixels in row-major order and has read the whole window of a pixel before the
 pixel's own output bytes are complete; the SIMD conv2d nests work on pairs of pixels and read
 both windows again for each block of output channels (a 1x1 convolution reads the input pixels
@@ -21,6 +22,10 @@ import numpy as np
 from .graph import QOp
 
 WINDOW_KINDS = ("conv2d", "depthwise_conv2d", "avg_pool2d", "max_pool2d")
+# Output pixels a conv2d nest computes at a time, reading all their windows before their outputs
+# are complete: the SIMD variants' pairs (mf_conv_layout_s8.pixels; ref/ takes one pixel at a time,
+# which pairs cover). tests/kernels/test_shared_facts.py checks every variant against it.
+CONV_PIXELS = 2
 
 
 def _window(op: QOp) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
@@ -57,6 +62,7 @@ def lag(op: QOp) -> int | None:
     reads = np.where(never, np.iinfo(np.int64).max, reads).reshape(-1)
     still_read = np.minimum.accumulate(reads[::-1])[::-1]  # by pixel i or a later one
     pixels = np.arange(oh * ow)
-    done = np.minimum(pixels // 2 * 2 + 2, oh * ow) if op.kind == "conv2d" else pixels + 1  # pairs
+    unit = CONV_PIXELS if op.kind == "conv2d" else 1  # pixels computed together
+    done = np.minimum(pixels // unit * unit + unit, oh * ow)
     written = done * oc  # output bytes that may be written while pixel i is still read
     return int(max(0, (written - still_read).max()))
