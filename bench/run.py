@@ -194,7 +194,9 @@ def memory_render(jobs, rows):
         return f"{100 * r['figures']['ram'] / tflm(r)[0]:.0f} %"
 
     columns = [*COMMON, ("TFLM arena B (activations)", lambda r: f"{tflm(r)[0]:,} ({tflm(r)[1]:,})"),
-               ("mcuforge arena B", fig("arena")), ("stack B", fig("stack_used")), ("RAM B", fig("ram")),
+               ("mcuforge arena B", fig("arena")),
+               ("data + bss B", lambda r: f"{r['figures']['ram'] - r['figures']['stack_used']:,}"),
+               ("stack B", fig("stack_used")), ("RAM B", fig("ram")),
                ("of TFLM total", ram_share), ("kernel code B", fig("kernel_code_bytes")),
                ("weights B", fig("weights"))]
     return render_markdown(_rows([j for j in jobs if j.precision == "int8"], rows), columns, first=2)
@@ -330,7 +332,7 @@ def exact_render(jobs, rows):
                ("host vs integer reference", exactness),
                ("qemu-cortex-m4 vs TFLite Micro", lambda r: exactness(partner(r), "tflite-micro") if partner(r) else "—"),
                ("host outputs vs qemu-cortex-m4's", same),
-               ("qemu-cortex-m4 instructions / inference", lambda r: _cell(partner(r), "insns_per_inference"))]
+               ("qemu-cortex-m4 instructions (slowest input)", lambda r: _cell(partner(r), "insns_per_inference"))]
     return render_markdown(_rows([j for j in jobs if j.target == "host"], rows), columns, first=1)
 
 

@@ -93,12 +93,14 @@ def run_inputs(compiled, inputs: np.ndarray, work: Path, timeout: float, reset_b
                             f"{compiled.target.name} beside the model ({per_program} do), and a model with state "
                             "must run them as one sequence", hint=f"run at most {per_program} inputs, or use -t host")
     outputs, insns, seconds, first, wall = [], [], [], None, 0.0
+    if progress is not None:
+        progress(0, len(inputs))
     for start in range(0, len(inputs), per_program):
         part = inputs[start:start + per_program]
         program = build_model_program(compiled, part, work, profile=profile, reset_before=reset_before)
-        start = time.perf_counter()
+        began = time.perf_counter()
         result = run_program(program, timeout=timeout, stdin=input_bytes(compiled, part)).check()
-        wall += time.perf_counter() - start
+        wall += time.perf_counter() - began
         first = first or _Ran(program, result)
         outputs.append(decode_outputs(compiled, result, len(part)))
         insns += [r[1] for r in result.counts.regions] if result.counts is not None else []
