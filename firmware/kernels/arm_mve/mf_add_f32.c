@@ -1,3 +1,11 @@
-/* Helium f32 add: the loop in mf_add_float_mve.h. */
+/* Helium fp32 elementwise add (a residual add), what ref/mf_add_f32.c specifies, bit for bit:
+ * out[i] = a[i] + b[i] in fp32, clamped to [act_min, act_max], for i < p->size.
+ *
+ * How (mf_add_nest, mf_add_float_mve.h): 4 elements a step, the tail predicated (VCTP): two
+ * loads, one VADD.F32, clamped (VMAXNM, VMINNM) and stored. */
 #define MF_FLOAT_F16 0
 #include "mf_add_float_mve.h"
+
+mf_status mf_add_f32(const mf_add_params_f *p, const float *a, const float *b, float *out) {
+    return mf_add_nest(p, a, b, out);
+}

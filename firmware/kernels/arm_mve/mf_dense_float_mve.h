@@ -1,9 +1,11 @@
 /* Helium dense nest for fp16, fp32 and fp16 with fp32 accumulation (mf_float_mve.h picks the
- * types): per input element, one pair of q registers of weights (MF_LOAD_PAIR) and two VFMAs
- * (vector x scalar) per pass of MF_STEP units. */
+ * types), the body of mf_dense_f16, mf_dense_f32 and mf_dense_f16_acc32: per input element,
+ * one pair of q registers of weights (MF_LOAD_PAIR) and two VFMAs (vector x scalar) per pass of
+ * MF_STEP units. */
 #include "mf_float_mve.h"
 
-mf_status MF_FN(dense)(const mf_dense_params_f *p, const mf_elem *in, mf_elem *out) {
+static inline __attribute__((always_inline)) mf_status mf_dense_nest(const mf_dense_params_f *p, const mf_elem *in,
+                                                                     mf_elem *out) {
     const mf_vec lo = MF_VDUP((mf_elem)p->act_min), hi = MF_VDUP((mf_elem)p->act_max);
     for (int r = 0; r < p->rows; r++, in += p->depth, out += p->units) {
         for (int u = 0; u < p->units; u += MF_STEP) {

@@ -1,12 +1,12 @@
-/* Helium depthwise conv2d nest for fp16 and fp32 (mf_float_mve.h picks the type), vectors
- * over channels: one weight block (2 * MF_LANES channels, two q registers) at a time, only the
- * channel tail predicated. Runs of up to MF_PIXELS output pixels of one row whose windows lie
- * inside the input left and right share each tap's weight loads: per tap two weight loads,
- * then per pixel two input loads and two VFMAs (vector x vector) into accumulators started
- * from the bias (a shorter run repeats its first pixel in the spare accumulators). Pixels whose
- * window crosses the left or right edge go one at a time. Taps outside the input are skipped,
- * never multiplied by zero, so each lane adds the same products in the same order as ref/.
- * No scratch. */
+/* Helium depthwise conv2d nest for fp16 and fp32 (mf_float_mve.h picks the type), the body of
+ * mf_depthwise_conv2d_f16 and mf_depthwise_conv2d_f32, vectors over channels: one weight block
+ * (2 * MF_LANES channels, two q registers) at a time, only the channel tail predicated. Runs of
+ * up to MF_PIXELS output pixels of one row whose windows lie inside the input left and right
+ * share each tap's weight loads: per tap two weight loads, then per pixel two input loads and
+ * two VFMAs (vector x vector) into accumulators started from the bias (a shorter run repeats
+ * its first pixel in the spare accumulators). Pixels whose window crosses the left or right
+ * edge go one at a time. Taps outside the input are skipped, never multiplied by zero, so each
+ * lane adds the same products in the same order as ref/. No scratch. */
 #include "mf_float_mve.h"
 
 #define MF_PIXELS 2
@@ -46,7 +46,8 @@ static inline __attribute__((always_inline)) void mf_block(const mf_conv_params_
     }
 }
 
-mf_status MF_FN(depthwise_conv2d)(const mf_conv_params_f *p, const mf_elem *in, mf_elem *out) {
+static inline __attribute__((always_inline)) mf_status mf_depthwise_conv2d_nest(const mf_conv_params_f *p,
+                                                                                const mf_elem *in, mf_elem *out) {
     const mf_vec lo = MF_VDUP((mf_elem)p->act_min), hi = MF_VDUP((mf_elem)p->act_max);
     const int block = 2 * MF_LANES, whole = p->in_c / block * block; /* channels before the predicated tail */
     for (int oy = 0; oy < p->out_h; oy++) {

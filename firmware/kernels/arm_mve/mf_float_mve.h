@@ -1,6 +1,9 @@
 /* Helium float element types for the float nests (mf_conv2d_float_mve.h, mf_dense_float_mve.h,
- * mf_depthwise_conv2d_float_mve.h, mf_add_float_mve.h, mf_pool2d_float_mve.h):
- * the including file sets MF_FLOAT_F16 to 1 (fp16, 8 lanes, VFMA.F16) or 0 (fp32, 4 lanes).
+ * mf_depthwise_conv2d_float_mve.h, mf_add_float_mve.h, mf_pool2d_float_mve.h), which define
+ * the nests in these types (static inline functions such as mf_dense_nest; conv2d's is the
+ * statement macro MF_CONV2D_NEST), never a public function: each public kernel
+ * (mf_dense_f16.c, ...) sets MF_FLOAT_F16 to 1 (fp16, 8 lanes, VFMA.F16) or 0 (fp32, 4 lanes),
+ * includes its nest header and calls the nest.
  * One weight block (MF_FLOAT_BLOCK_BYTES) is two q registers.
  * MF_FLOAT_ACC32 1 with MF_FLOAT_F16 1 (conv2d and dense only): fp16 in memory, fp32
  * accumulators. A pass covers 8 channels, one q register of fp16 (MF_LOAD_PAIR): VCVTB.F32.F16
@@ -27,7 +30,6 @@ typedef mf_f16 mf_elem;
 typedef float32x4_t mf_vec; /* fp32 accumulators and widened weights */
 #define MF_LANES 4
 #define MF_STEP 8 /* output channels per pass: the even and odd lanes of one q register of fp16 */
-#define MF_FN(op) mf_##op##_f16_acc32
 #define MF_VFMA_N(acc, w, s) vfmaq_n_f32(acc, w, (float)(s))
 #define MF_VDUP(s) vdupq_n_f32((float)(s))
 #define MF_VMAX(a, b) vmaxnmq_f32(a, b)
@@ -36,7 +38,6 @@ typedef float32x4_t mf_vec; /* fp32 accumulators and widened weights */
 typedef mf_f16 mf_elem; /* _Float16; the intrinsics take __fp16 (float16_t) */
 typedef float16x8_t mf_vec;
 #define MF_LANES 8
-#define MF_FN(op) mf_##op##_f16
 #define MF_VLD(ptr) vld1q_f16((const float16_t *)(ptr))
 #define MF_VFMA_N(acc, w, s) vfmaq_n_f16(acc, w, (float16_t)(s))
 #define MF_VFMA(acc, a, b) vfmaq_f16(acc, a, b)
@@ -53,7 +54,6 @@ typedef float16x8_t mf_vec;
 typedef float32_t mf_elem;
 typedef float32x4_t mf_vec;
 #define MF_LANES 4
-#define MF_FN(op) mf_##op##_f32
 #define MF_VLD(ptr) vld1q_f32(ptr)
 #define MF_VFMA_N(acc, w, s) vfmaq_n_f32(acc, w, s)
 #define MF_VFMA(acc, a, b) vfmaq_f32(acc, a, b)

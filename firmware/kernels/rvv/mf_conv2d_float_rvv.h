@@ -1,12 +1,12 @@
 /* RVV conv2d nest for fp16, fp32 and fp16 with fp32 accumulation (mf_float_rvv.h picks the
- * types). MF_PIXELS output pixels of one row share each weight block: per input element one
- * LMUL=2 weight load feeds MF_PIXELS VFMACC.VF or VFWMACC.VF (vector x the pixel's scalar
- * input) into accumulators (mf_acc) started from the bias; two
- * elements per iteration halve the pointer arithmetic. Where a filter row lies inside the
- * input for every pixel, its k_w taps are one contiguous run of k_w * in_c elements (NHWC,
- * dilation 1); elsewhere each tap is a run of in_c elements, filter rows above or below the
- * input are skipped, and other taps outside the input read a zero pixel in planned scratch
- * instead of branching. */
+ * types), the body of mf_conv2d_f16, mf_conv2d_f32 and mf_conv2d_f16_acc32. MF_PIXELS output
+ * pixels of one row share each weight block: per input element one LMUL=2 weight load feeds
+ * MF_PIXELS VFMACC.VF or VFWMACC.VF (vector x the pixel's scalar input) into accumulators
+ * (mf_acc) started from the bias; two elements per iteration halve the pointer arithmetic.
+ * Where a filter row lies inside the input for every pixel, its k_w taps are one contiguous run
+ * of k_w * in_c elements (NHWC, dilation 1); elsewhere each tap is a run of in_c elements,
+ * filter rows above or below the input are skipped, and other taps outside the input read a
+ * zero pixel in planned scratch instead of branching. */
 #include "mf_float_rvv.h"
 
 #define MF_PIXELS 4
@@ -34,7 +34,8 @@ static inline void mf_run(mf_acc *acc0, mf_acc *acc1, mf_acc *acc2, mf_acc *acc3
     *acc0 = a0, *acc1 = a1, *acc2 = a2, *acc3 = a3;
 }
 
-mf_status MF_FN(conv2d)(const mf_conv_params_f *p, const mf_elem *in, mf_elem *out) {
+static inline __attribute__((always_inline)) mf_status mf_conv2d_nest(const mf_conv_params_f *p, const mf_elem *in,
+                                                                      mf_elem *out) {
     const int ic_n = p->in_c, oc_n = p->out_c;
     const int block_len = p->k_h * p->k_w * ic_n * MF_BLOCK;
     mf_elem *zeros = (mf_elem *)p->scratch;

@@ -1,11 +1,12 @@
-/* RVV depthwise conv2d nest for fp16 and fp32 (mf_float_rvv.h picks the type), vectors over
- * channels: one LMUL=2 group (MF_BLOCK channels, fewer at the channel tail). Runs of up to
- * MF_PIXELS output pixels of one row whose windows lie inside the input left and right share
- * each tap's weight load: per tap one weight load, then per pixel one input load and one
- * VFMACC.VV into accumulators started from the bias (a shorter run repeats its first pixel in
- * the spare accumulators). Pixels whose window crosses the left or right edge go one at a
- * time. Taps outside the input are skipped, never multiplied by zero, so each lane adds the
- * same products in the same order as ref/. No scratch. */
+/* RVV depthwise conv2d nest for fp16 and fp32 (mf_float_rvv.h picks the type), the body of
+ * mf_depthwise_conv2d_f16 and mf_depthwise_conv2d_f32, vectors over channels: one LMUL=2 group
+ * (MF_BLOCK channels, fewer at the channel tail). Runs of up to MF_PIXELS output pixels of one
+ * row whose windows lie inside the input left and right share each tap's weight load: per tap
+ * one weight load, then per pixel one input load and one VFMACC.VV into accumulators started
+ * from the bias (a shorter run repeats its first pixel in the spare accumulators). Pixels whose
+ * window crosses the left or right edge go one at a time. Taps outside the input are skipped,
+ * never multiplied by zero, so each lane adds the same products in the same order as ref/. No
+ * scratch. */
 #include "mf_float_rvv.h"
 
 #define MF_PIXELS 4
@@ -39,7 +40,8 @@ static inline __attribute__((always_inline)) void mf_lanes(const mf_conv_params_
     if (pixels > 3) mf_store_block(out + 3 * c_n + c, a3, lo, hi, c_n - c);
 }
 
-mf_status MF_FN(depthwise_conv2d)(const mf_conv_params_f *p, const mf_elem *in, mf_elem *out) {
+static inline __attribute__((always_inline)) mf_status mf_depthwise_conv2d_nest(const mf_conv_params_f *p,
+                                                                                const mf_elem *in, mf_elem *out) {
     const mf_elem lo = (mf_elem)p->act_min, hi = (mf_elem)p->act_max;
     for (int oy = 0; oy < p->out_h; oy++) {
         for (int ox = 0; ox < p->out_w;) {

@@ -1,7 +1,9 @@
 /* RVV 1.0 float element types for the float nests (mf_conv2d_float_rvv.h,
  * mf_dense_float_rvv.h, mf_depthwise_conv2d_float_rvv.h, mf_add_float_rvv.h,
- * mf_pool2d_float_rvv.h): the including file sets MF_FLOAT_F16 to 1 (Zvfh, SEW=16) or 0
- * (Zve32f, SEW=32). One weight block (MF_FLOAT_BLOCK_BYTES) is one LMUL=2 register group at
+ * mf_pool2d_float_rvv.h), which define static inline nests in these types (mf_conv2d_nest,
+ * ...), never a public function: each public kernel (mf_conv2d_f16.c, ...) sets MF_FLOAT_F16
+ * to 1 (Zvfh, SEW=16) or 0 (Zve32f, SEW=32), includes its nest header and calls the nest.
+ * One weight block (MF_FLOAT_BLOCK_BYTES) is one LMUL=2 register group at
  * VLEN 128, so the LMUL-weighted count charges each vector instruction 2.
  * MF_FLOAT_ACC32 1 with MF_FLOAT_F16 1 (conv2d and dense): fp16 weights and inputs, fp32
  * accumulators (mf_acc, one LMUL=4 group per block): VFWMACC.VF multiplies and adds widened
@@ -28,7 +30,6 @@
 #endif
 typedef _Float16 mf_elem;
 typedef vfloat16m2_t mf_vec;
-#define MF_FN(op) mf_##op##_f16
 #define MF_VSETVL(n) __riscv_vsetvl_e16m2(n)
 #define MF_VLE(ptr, vl) __riscv_vle16_v_f16m2(ptr, vl)
 #define MF_VSE(ptr, v, vl) __riscv_vse16_v_f16m2(ptr, v, vl)
@@ -41,8 +42,6 @@ typedef vfloat16m2_t mf_vec;
 #define MF_VFMAX_VF(v, s, vl) __riscv_vfmax_vf_f16m2(v, s, vl)
 #define MF_VFMIN_VF(v, s, vl) __riscv_vfmin_vf_f16m2(v, s, vl)
 #if MF_FLOAT_ACC32
-#undef MF_FN
-#define MF_FN(op) mf_##op##_f16_acc32
 typedef vfloat32m4_t mf_acc;
 #define MF_ACC_LOAD(ptr, vl) __riscv_vfwcvt_f_f_v_f32m4(MF_VLE(ptr, vl), vl)
 #define MF_ACC_FMA(acc, s, w, vl) __riscv_vfwmacc_vf_f32m4(acc, s, w, vl)
@@ -50,7 +49,6 @@ typedef vfloat32m4_t mf_acc;
 #else
 typedef float mf_elem;
 typedef vfloat32m2_t mf_vec;
-#define MF_FN(op) mf_##op##_f32
 #define MF_VSETVL(n) __riscv_vsetvl_e32m2(n)
 #define MF_VLE(ptr, vl) __riscv_vle32_v_f32m2(ptr, vl)
 #define MF_VSE(ptr, v, vl) __riscv_vse32_v_f32m2(ptr, v, vl)

@@ -1,4 +1,14 @@
-/* RVV f16 max pooling: the nest in mf_pool2d_float_rvv.h. */
+/* RVV fp16 max pooling (Zvfh): what ref/mf_max_pool2d_f16.c specifies, bit for bit: each output
+ * channel is the largest input value of the taps of its window inside the input (-inf where
+ * there are none).
+ *
+ * How (mf_pool2d_nest, mf_pool2d_float_rvv.h, with max = 1; VLEN 128): for each output pixel,
+ * for each LMUL=2 group of 16 channels (vl shorter at the channel tail), an accumulator from
+ * -inf takes the VFMAX of each tap's input over the taps inside the window in (ky, kx) order;
+ * then stored. */
 #define MF_FLOAT_F16 1
-#define MF_POOL_MAX 1
 #include "mf_pool2d_float_rvv.h"
+
+mf_status mf_max_pool2d_f16(const mf_conv_params_f *p, const mf_f16 *in, mf_f16 *out) {
+    return mf_pool2d_nest(p, in, out, 1);
+}
