@@ -245,7 +245,8 @@ def all_render(jobs, rows):
     def base(r):
         return _baseline(r, rows, "ref" if r["job"]["precision"] == "int8" else "tvm")
 
-    columns = [*COMMON, ("precision", lambda r: r["job"]["precision"]), ("MACs", fig("macs")),
+    columns = [("model", lambda r: label(r["job"]).removesuffix(".make")), ("target", lambda r: r["job"]["target"]),
+               ("precision", lambda r: r["job"]["precision"]), ("MACs", fig("macs")),
                ("instructions", fig("insns_per_inference")), ("MAC/instr", fig("mac_per_insn", lambda v: f"{v:.3f}")),
                ("of peak", of_peak), ("flash B", fig("flash")), ("RAM B", fig("ram")),
                ("baseline", lambda r: "ref C" if r["job"]["precision"] == "int8" else "`--kernels tvm`"),
