@@ -128,16 +128,27 @@ def _read(model, source: str) -> QGraph:
 
 
 def run_reference(graph: QGraph, x: np.ndarray) -> np.ndarray:
-    """The integer host reference: every op's NumPy implementation, in order."""
-    from .ops import OPS
+    """The integer host reference of one input: every op's NumPy implementation, in order."""
+    return run_reference_batch(graph, np.asarray(x).reshape(1, *graph.input.shape))[0]
 
-    env = {graph.input.id: np.asarray(x, np.int8).reshape(graph.input.shape)}
-    for op in graph.ops:
-        env[op.output.id] = OPS[op.kind].reference(op, *(env[t.id] for t in op.inputs))
-    return env[graph.output.id]
+
+REFERENCE_BATCH = 16  # samples per pass: keeps the convolution windows in cache (KWS, ResNet: fastest)
 
 
 def run_reference_batch(graph: QGraph, inputs: np.ndarray) -> np.ndarray:
-    """The integer host reference of each of `inputs` (N, *input shape), stacked: (N, *output
-    shape). The ops' references compute one sample, so this runs them per sample."""
-    return np.stack([run_reference(graph, x) for x in inputs]).astype(np.int8)
+    """The integer host reference of `inputs` (N, *input shape): (N, *output shape), int8.
+
+    Every op's reference computes a whole batch at once: a tensor of shape S (batch 1 leading)
+    is held as (B * S[0], *S[1:]) for B samples, so each op sees the samples as its leading
+    dimension; the integer arithmetic is that of one sample, element for element."""
+    from .ops import OPS
+
+    inputs = np.asarray(inputs, np.int8).reshape(-1, *graph.input.shape)
+    outputs = []
+    for start in range(0, len(inputs), REFERENCE_BATCH):
+        part = inputs[start:start + REFERENCE_BATCH]
+        env = {graph.input.id: part.reshape(-1, *graph.input.shape[1:])}
+        for op in graph.ops:
+            env[op.output.id] = OPS[op.kind].reference(op, *(env[t.id] for t in op.inputs))
+        outputs.append(env[graph.output.id].reshape(len(part), *graph.output.shape))
+    return np.concatenate(outputs).astype(np.int8) if outputs else np.zeros((0, *graph.output.shape), np.int8)

@@ -64,3 +64,17 @@ def windows(x: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
     s = x.strides
     return np.lib.stride_tricks.as_strided(
         x, (n, oh, ow, kh, kw, c), (s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]), writeable=False)
+
+
+def exact_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b of integer arrays (a: (..., K), b: (K, M)), exactly, through float64 BLAS: every
+    product and every partial sum is an integer of magnitude at most K * max|a| * max|b|, below
+    2^53 here (checked), so float64 represents each one exactly and the order of the additions
+    does not matter. int8 operands with their offsets are at most 255 x 255 < 2^16 in magnitude,
+    which leaves room for K up to 2^37."""
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    k = a.shape[-1]
+    bound = k * float(np.max(np.abs(a64), initial=0)) * float(np.max(np.abs(b64), initial=0))
+    if bound >= 2.0 ** 53:
+        return a.astype(np.int64) @ b.astype(np.int64)
+    return (a64 @ b64).astype(np.int64)

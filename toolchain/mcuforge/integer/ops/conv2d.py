@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..fixedpoint import mbqm
-from .common import activation_range, channel_multipliers, output_size, same_padding, windows
+from .common import activation_range, channel_multipliers, exact_dot, output_size, same_padding, windows
 
 CLASS = "Conv2DOptions"
 
@@ -54,13 +54,19 @@ def as_depthwise(params: dict) -> dict:
     return {**params, "weights": w.transpose(3, 1, 2, 0).copy(), "depth_multiplier": w.shape[0]}
 
 
-def _padded_windows(x: np.ndarray, p: dict, kh: int, kw: int, oh: int, ow: int) -> np.ndarray:
+def padded(x: np.ndarray, p: dict, kh: int, kw: int, oh: int, ow: int) -> np.ndarray:
+    """The input plus its offset (int64), zero-padded as far as the windows reach: a padded
+    element contributes (zero point + offset) = 0, as on the device."""
     (sh, sw), (dh, dw), (ph, pw) = p["stride"], p["dilation"], p["pad"]
     need_h = (oh - 1) * sh + (kh - 1) * dh + 1
     need_w = (ow - 1) * sw + (kw - 1) * dw + 1
-    xi = x.astype(np.int64) + p["input_offset"]  # padding contributes (zp + offset) = 0
-    xp = np.pad(xi, ((0, 0), (ph, max(need_h - x.shape[1] - ph, 0)), (pw, max(need_w - x.shape[2] - pw, 0)), (0, 0)))
-    return windows(xp, kh, kw, sh, sw, dh, dw, oh, ow)
+    xi = x.astype(np.int64) + p["input_offset"]
+    return np.pad(xi, ((0, 0), (ph, max(need_h - x.shape[1] - ph, 0)), (pw, max(need_w - x.shape[2] - pw, 0)), (0, 0)))
+
+
+def _padded_windows(x: np.ndarray, p: dict, kh: int, kw: int, oh: int, ow: int) -> np.ndarray:
+    (sh, sw), (dh, dw) = p["stride"], p["dilation"]
+    return windows(padded(x, p, kh, kw, oh, ow), kh, kw, sh, sw, dh, dw, oh, ow)
 
 
 def requantize(acc: np.ndarray, p: dict) -> np.ndarray:
@@ -73,5 +79,6 @@ def reference(op, x: np.ndarray) -> np.ndarray:
     w = p["weights"].astype(np.int64)  # O, KH, KW, I
     _, oh, ow, _ = op.output.shape
     win = _padded_windows(x, p, w.shape[1], w.shape[2], oh, ow)
-    acc = np.einsum("nhwijc,oijc->nhwo", win, w) + p["bias"]
+    n = win.shape[0]
+    acc = exact_dot(win.reshape(n * oh * ow, -1), w.reshape(w.shape[0], -1).T).reshape(n, oh, ow, -1) + p["bias"]
     return requantize(acc, p)

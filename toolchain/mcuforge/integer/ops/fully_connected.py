@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import activation_range, channel_multipliers
+from .common import activation_range, channel_multipliers, exact_dot
 from .conv2d import requantize
 
 CLASS = "FullyConnectedOptions"
@@ -36,5 +36,5 @@ def reference(op, x: np.ndarray) -> np.ndarray:
     p = op.params
     w = p["weights"].astype(np.int64) + p["filter_offset"]
     rows = x.reshape(-1, w.shape[1]).astype(np.int64) + p["input_offset"]
-    acc = rows @ w.T + p["bias"]
-    return requantize(acc, p).reshape(op.output.shape)
+    acc = exact_dot(rows, w.T) + p["bias"]
+    return requantize(acc, p).reshape(-1, *op.output.shape[1:])

@@ -19,7 +19,7 @@ def from_tflite(r, op, index):
 
 def reference(op, x: np.ndarray) -> np.ndarray:
     p = op.params
-    out = np.empty(op.output.shape, np.int8)
+    out = np.empty((len(x), *op.output.shape[1:]), np.int8)
     for oy, ox, block in windows(op, x):
         out[:, oy, ox, :] = np.clip(block.max(axis=(1, 2)), p["act_min"], p["act_max"])
     return out

@@ -14,4 +14,4 @@ def from_tflite(r, op, index):
 
 
 def reference(op, x: np.ndarray) -> np.ndarray:
-    return x.reshape(op.output.shape)
+    return x.reshape(-1, *op.output.shape[1:])
