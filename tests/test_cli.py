@@ -186,3 +186,14 @@ def test_kernels_choice_per_path():
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["mismatches_vs_reference"] == 0 and figures["insns_per_inference"] > 0
+
+
+def test_report_of_a_host_run_gives_wall_time(tmp_path):
+    from .conftest import mlperf
+
+    proc = mcuforge("run", str(mlperf("ad01_int8.tflite")), "-t", "host", "-n", "2", "-o", str(tmp_path / "ad"))
+    assert proc.returncode == 0, proc.stderr
+    proc = mcuforge("report", str(tmp_path / "ad"))
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "ad" / "report.html").read_text()
+    assert "µs per inference (host wall time, median)" in page and "2 of 2 outputs bit-identical" in page

@@ -27,7 +27,7 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
     ax_layers.bar(range(len(counts)), counts, color="tab:green")
     ax_layers.set_xlabel("layer")
     ax_layers.set_ylabel("instructions (QEMU count)")
-    ax_layers.set_title(f"{f['insns_per_inference']:,} instructions / inference")
+    ax_layers.set_title(_cost(f))
     fig.suptitle(f"{f['model']} on {f['target']} ({f['precision']})")
     fig.tight_layout()
     fig.savefig(png, dpi=100)
@@ -35,7 +35,6 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
 
     rows = "\n".join(f"<tr><td>{i}</td><td>{html.escape(layer['kernel'])}</td><td>{layer['insns'] or '—'}</td></tr>"
                      for i, layer in enumerate(f["layers"]))
-    mpi = f["mac_per_insn"]
     oracles = "".join(f", {f['inputs'] - n} to {name}" for name, n in f["oracles"].items())
     if f["checked"] and f["exact"]:
         check = (f"{f['inputs'] - f['mismatches_vs_reference']} of {f['inputs']} outputs bit-identical to "
@@ -49,8 +48,7 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
     page.write_text(f"""<!doctype html><meta charset="utf-8"><title>{html.escape(f['model'])} on {f['target']}</title>
 <h1>{html.escape(f['model'])} on {f['target']} ({f['precision']})</h1>
 <p>{check}.</p>
-<p>{f['insns_per_inference']:,} instructions per inference (QEMU instruction count, not time);
-{f['macs']:,} MACs; {mpi:.3f} MAC/instruction. Flash {f['flash']:,} B, RAM {f['ram']:,} B
+<p>{_cost(f)}; {f['macs']:,} MACs{_rate(f)}. Flash {f['flash']:,} B, RAM {f['ram']:,} B
 (arena {f['arena']:,} B, stack used {f['stack_used']:,} B).</p>
 <img src="report.png" alt="memory map and per-layer instructions">
 <table border="1" cellpadding="3"><tr><th>#</th><th>kernel</th><th>instructions</th></tr>
@@ -58,3 +56,14 @@ def write_page(out_dir: Path, f: dict) -> tuple[Path, Path]:
 </table>
 """)
     return page, png
+
+
+def _cost(f: dict) -> str:
+    """Instructions from QEMU, or on the host target (no QEMU) the median wall time."""
+    if f.get("seconds_per_inference") is not None:
+        return f"{1e6 * f['seconds_per_inference']:,.1f} µs per inference (host wall time, median)"
+    return f"{f['insns_per_inference']:,} instructions per inference (QEMU instruction count, not time)"
+
+
+def _rate(f: dict) -> str:
+    return "" if f.get("mac_per_insn") is None else f"; {f['mac_per_insn']:.3f} MAC/instruction"
