@@ -146,7 +146,7 @@ def test_cli_hil_runs_the_suite_over_a_serial_port(tmp_path):
                            "--model", str(mlperf("kws_ref_model.tflite")), "--report", str(report)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "5 passed" in proc.stdout and "HIL report" in proc.stdout
+    assert "6 passed" in proc.stdout and "HIL report" in proc.stdout
     r = json.loads(report.read_text())["qemu-cortex-m4"]
     assert r["precision"] == "int8" and r["per_inference"] == sum(n for _, n in r["per_layer"]) > 0
     assert r["throughput"]["input_bytes"] == 490 and r["throughput"]["protocol_inputs_per_s"] > 0

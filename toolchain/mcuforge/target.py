@@ -100,6 +100,23 @@ class Qemu:
 
 
 @dataclass(frozen=True)
+class Emulation:
+    """A board's SoC as QEMU models it (`[emulation]` in a board file): the board's own deployed
+    firmware (`mcuforge deploy`'s project, unchanged) runs there with its HIL UART on a socket
+    (`mcuforge hil --board B --emulate`). boot: where QEMU's reset path (boot ROM) jumps, so the
+    firmware's entry must be there; None when the machine starts at the ELF's entry."""
+
+    system: str  # qemu-system-riscv32 / qemu-system-arm
+    machine: str  # -M, with its properties (e.g. sifive_e,revb=on)
+    cpu: str | None = None
+    extra: tuple[str, ...] = ()
+    boot: int | None = None
+
+    def as_qemu(self) -> "Qemu":
+        return Qemu(self.system, self.machine, self.cpu, self.extra)
+
+
+@dataclass(frozen=True)
 class PlatformIO:
     """How PlatformIO knows a real board (`mcuforge deploy`)."""
 
@@ -166,6 +183,7 @@ class Target:
     source: Path = Path("<memory>")
     platformio: PlatformIO | None = None
     hil: Hil | None = None
+    emulation: Emulation | None = None  # a board whose SoC QEMU models
 
     @property
     def is_host(self) -> bool:
@@ -286,6 +304,14 @@ def _validate(t: Target) -> None:
         raise t.fail("qemu.system", f"an {t.arch} target runs on {QEMU_SYSTEMS[t.arch]}, not {t.qemu.system}")
     if t.hil is not None:
         _validate_hil(t)
+    if t.emulation is not None:
+        if t.platformio is None:
+            raise t.fail("emulation", "only a board (with [platformio]) has [emulation]; a simulated target has [qemu]")
+        if t.emulation.system != QEMU_SYSTEMS[t.arch]:
+            raise t.fail("emulation.system",
+                         f"an {t.arch} board runs on {QEMU_SYSTEMS[t.arch]}, not {t.emulation.system}")
+        if t.hil is None:
+            raise t.fail("emulation", "an emulated board runs the HIL firmware: it needs [hil]")
     _validate_memory(t)
     _validate_peaks(t)
     _validate_variants(t)
@@ -376,7 +402,7 @@ def _validate_variants(t: Target) -> None:
 # Loading
 
 _TOP_KEYS = {"name", "description", "arch", "features", "vlen", "compiler", "memory", "qemu",
-             "peak_macs_per_insn", "kernels", "platformio", "hil"}
+             "peak_macs_per_insn", "kernels", "platformio", "hil", "emulation"}
 
 
 class _Reader:
@@ -436,7 +462,8 @@ def load_target_file(path: Path) -> Target:
     r.only("memory", {"flash", "ram", "stack"})
     for table, keys in (("qemu", {"system", "machine", "cpu", "extra"}),
                         ("platformio", {"platform", "board", "upload_protocol"}),
-                        ("hil", {"uart", "uart_base", "clock_hz", "baud", "timer", "reset", "setup"})):
+                        ("hil", {"uart", "uart_base", "clock_hz", "baud", "timer", "reset", "setup"}),
+                        ("emulation", {"system", "machine", "cpu", "extra", "boot"})):
         if table in data:
             r.only(table, keys)
     r.only("kernels", {"variants"})
@@ -476,6 +503,13 @@ def load_target_file(path: Path) -> Target:
             upload_protocol=r.get("platformio.upload_protocol", str, None),
         ) if "platformio" in data else None,
         hil=_read_hil(r) if "hil" in data else None,
+        emulation=Emulation(
+            system=r.get("emulation.system", str),
+            machine=r.get("emulation.machine", str),
+            cpu=r.get("emulation.cpu", str, None),
+            extra=r.strings("emulation.extra", []),
+            boot=r.get("emulation.boot", int, None),
+        ) if "emulation" in data else None,
     )
 
 

@@ -88,26 +88,41 @@ def hil(
     board: Optional[str] = typer.Option(None, "--board", "-b", help="a real board (with --port)"),
     port: Optional[str] = typer.Option(None, "--port", help="the board's serial port, e.g. /dev/ttyACM0"),
     sim: List[str] = typer.Option([], "--sim", help="a simulated target (repeatable), e.g. qemu-cortex-m4"),
+    emulate: bool = typer.Option(False, "--emulate", help="run --board's deployed firmware on its SoC as QEMU "
+                                                          "models it (boards with [emulation], e.g. hifive1-revb)"),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="the model on the board (default: MLPerf KWS int8)"),
     precision: str = typer.Option("auto", "--precision", "-p"),
     inputs: int = typer.Option(10, "--inputs", "-n", help="random inputs for the bit-exactness test"),
     report_file: Optional[Path] = typer.Option(None, "--report", help="write the latency/throughput report (JSON)"),
 ) -> None:
-    """Run the HIL suite (hil/) on a real board over its serial port, or on QEMU boards over an
-    emulated UART: handshake, bit-exact outputs, latency per inference and per layer, throughput."""
+    """Run the HIL suite (hil/) on a real board over its serial port, on QEMU boards over an
+    emulated UART, or (--board B --emulate) on a board's own deployed firmware running on its SoC
+    as QEMU models it: handshake, bit-exact outputs, latency per inference and per layer,
+    throughput, reset."""
     import pytest
 
     from ..paths import ROOT
 
     def body() -> int:
-        if bool(board) != bool(port):
-            raise McuforgeError("--board and --port go together", hint="or run on QEMU boards: --sim qemu-cortex-m4")
+        if emulate:
+            from ..target import load_board
+
+            if not board or port or sim:
+                raise McuforgeError("--emulate takes a --board, without --port or --sim",
+                                    hint="e.g. mcuforge hil --board hifive1-revb --emulate --model models/mlp.py:make")
+            b = load_board(board)
+            if b.emulation is None:
+                raise McuforgeError(f"QEMU models no SoC for {b.name} here (no [emulation] in {b.source.name})",
+                                    hint=f"run on the board: mcuforge hil --board {b.name} --port PORT")
+        elif bool(board) != bool(port):
+            raise McuforgeError("--board and --port go together",
+                                hint="or run on QEMU boards: --sim qemu-cortex-m4, or --board B --emulate")
         if board and sim:
             raise McuforgeError("give a board (--board/--port) or simulated targets (--sim), not both")
         args = [str(ROOT / "hil"), "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
                 "--hil-precision", precision, "--hil-inputs", str(inputs)]
         if board:
-            args += ["--board", board, "--port", port]
+            args += ["--board", board] + (["--emulate"] if emulate else ["--port", port])
         for s in sim:
             load_target(s)  # a clear error for a wrong name
             args += ["--sim", s]

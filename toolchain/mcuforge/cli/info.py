@@ -72,6 +72,7 @@ def _target_dict(t: Target) -> dict:
         "platformio": {"platform": t.platformio.platform, "board": t.platformio.board} if t.platformio else None,
         "peak_macs_per_insn": dict(t.peak_macs_per_insn), "kernel_variants": list(t.kernel_variants),
         "vlen": t.vlen,
+        "emulation": t.emulation.machine if t.emulation else None,  # QEMU's model of a board's SoC
     }
 
 
@@ -86,12 +87,14 @@ def boards(json_out: bool = typer.Option(False, "--json", help="machine-readable
             print_json([_target_dict(b) for b in bs])
             return
         table = Table(title="boards (PlatformIO)")
-        for col in ("board", "description", "PlatformIO platform / board", "flash", "RAM", "HIL UART", "kernels"):
+        for col in ("board", "description", "PlatformIO platform / board", "flash", "RAM", "HIL UART", "kernels",
+                    "emulated (--emulate)"):
             table.add_column(col, overflow="fold")
         for b in bs:
             table.add_row(b.name, b.description, f"{b.platformio.platform} / {b.platformio.board}",
                           f"{b.memory.flash.length // 1024} KiB", f"{b.memory.ram.length // 1024} KiB",
-                          f"{b.hil.uart} @ 0x{b.hil.uart_base:08x}, {b.hil.baud} baud", " > ".join(b.kernel_variants))
+                          f"{b.hil.uart} @ 0x{b.hil.uart_base:08x}, {b.hil.baud} baud", " > ".join(b.kernel_variants),
+                          f"QEMU {b.emulation.machine}" if b.emulation else "—")
         out.print(table)
 
     guard(body)

@@ -1,6 +1,7 @@
 """One HIL session: the model both sides agree on (compiled by the host, identified on the device
-by its hash), a connected device (a real board over its serial port, or the same firmware on a
-QEMU board), and what the suite checks and reports: bit-exact outputs (or within the fp16/fp32
+by its hash), a connected device (a real board over its serial port, the same firmware on a
+QEMU board, or a board's own deployed firmware on its SoC as QEMU models it: an emulated
+board), and what the suite checks and reports: bit-exact outputs (or within the fp16/fp32
 bound), latency per inference and per layer, protocol throughput."""
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..build import Program
 from ..errors import McuforgeError
 from ..core.flow import Compiled, compare, compile
 from ..target import Target
-from .dut import Dut, Inference
+from .dut import DeviceTimeout, Dut, Inference
 from .firmware import build_hil_firmware, model_hash
-from .link import SerialLink
+from .link import LinkClosed, SerialLink
 from .qemu_board import QemuBoard
 
 
@@ -77,12 +79,39 @@ def prepare_model(spec: str, target: Target, precision: str, work: Path) -> HilM
     return HilModel(spec, compile(spec, target, precision, work / "model"))
 
 
+EMULATE = "emulate"  # the `port` of a board run on its emulated SoC (open_session, hil/conftest.py)
+EMULATED_BOOT_TIMEOUT = 5.0  # seconds: the emulated SoC boots in milliseconds once QEMU runs
+
+
+class BoardDidNotBoot(DeviceTimeout):
+    """An emulated board's firmware sent nothing and answered nothing within the handshake
+    timeout (wrong boot address, UART never initialised, a fault before the UART was up)."""
+
+
+def deploy_emulated(spec: str, board: Target, precision: str, work: Path) -> tuple[HilModel, Program]:
+    """`mcuforge deploy`'s project for `board` (in work/deploy) and the ELF our toolchain built
+    from exactly its files: what an emulated board runs. Raises DoesNotFit as deploy does."""
+    from ..deploy.project import generate_project
+
+    if board.emulation is None:
+        raise McuforgeError(f"QEMU models no SoC for {board.name} here (no [emulation] in {board.source.name})",
+                            hint=f"run the suite on the board: mcuforge hil --board {board.name} --port PORT")
+    project = generate_project(spec, board, work / "deploy", precision)
+    return HilModel(spec, project.compiled), project.program
+
+
 @dataclass
 class Session:
     target: Target
     model: HilModel
     dut: Dut
     board: QemuBoard | None  # None on a real board
+
+    @property
+    def emulated(self) -> bool:
+        """A real board's own firmware on its SoC as QEMU models it: latency comes from the
+        board's cycle counter as QEMU provides it (and the plugin's instruction counts)."""
+        return self.board is not None and self.target.is_board
 
     def infer(self, x: np.ndarray) -> tuple[np.ndarray, Inference, list[int]]:
         """(output, the device's answer, per-layer instruction counts on QEMU or [])."""
@@ -100,10 +129,32 @@ class Session:
 
 @contextlib.contextmanager
 def open_session(target: Target, model: HilModel, work: Path, port: str | None = None,
-                 timeout: float = 2.0):
+                 timeout: float = 2.0, program: Program | None = None,
+                 boot_timeout: float = EMULATED_BOOT_TIMEOUT):
     """A connected session: over `port` to a real board flashed with this model's firmware, or
     (port None) to the target's QEMU board running it. port "qemu-pty" runs the QEMU board on a
-    pseudo-terminal and talks to it over the serial-port path a real board takes."""
+    pseudo-terminal and talks to it over the serial-port path a real board takes. With
+    `program` (a board's deployed firmware, see deploy_emulated), the board's emulated SoC runs
+    it; a firmware that does not boot fails within `boot_timeout` with BoardDidNotBoot."""
+    if program is not None:
+        if not target.is_board or program.target.name != target.name:
+            raise McuforgeError(f"an emulated session runs a board's own firmware; {program.elf} is built for "
+                                f"{program.target.name}, not the board {target.name}")
+        with QemuBoard(program) as board:
+            dut = Dut(board.link, timeout=timeout)
+            try:
+                dut.connect(boot_timeout=boot_timeout)
+            except (DeviceTimeout, LinkClosed) as exc:
+                emulation = target.emulation
+                raise BoardDidNotBoot(
+                    f"the {target.name} firmware did not boot on QEMU's {emulation.machine} within "
+                    f"{boot_timeout:g} s (no BOOT event, no answer on the HIL UART at 0x{target.hil.uart_base:08x}): "
+                    f"{board.boot_diagnosis()}" + (f"\n{exc}" if isinstance(exc, LinkClosed) else "")
+                    + (f"\nit printed: {''.join(dut.logs[-5:])}" if dut.logs else ""),
+                    hint=f"check {target.source.name}: [memory] flash origin, [hil] uart_base and setup") from None
+            _check_model(dut.info, target, model)
+            yield Session(target, model, dut, board)
+        return
     if port == "qemu-pty":
         firmware = build_hil_firmware(model.compiled, work / "firmware")
         with QemuBoard(firmware.program, serial="pty") as board, \
@@ -125,7 +176,10 @@ def open_session(target: Target, model: HilModel, work: Path, port: str | None =
 
 
 def _handshake(dut: Dut, target: Target, model: HilModel) -> None:
-    info = dut.connect()
+    _check_model(dut.connect(), target, model)
+
+
+def _check_model(info, target: Target, model: HilModel) -> None:
     if info.model_hash != model.hash:
         raise McuforgeError(
             f"the board runs model {info.model!r} (hash {info.model_hash}) on {info.board}; the host compiled "

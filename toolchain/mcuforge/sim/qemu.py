@@ -16,7 +16,7 @@ from pathlib import Path
 from ..build.program import Program
 from ..build.tools import tool
 from ..errors import SimError, SimTimeout
-from ..target import Target
+from ..target import Qemu, Target
 from .plugin import plugin_path
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -75,8 +75,10 @@ def _tail(text: str, lines: int = 20) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def qemu_command(target: Target, elf: Path) -> list[str]:
-    q = target.qemu
+def qemu_command(target: Target, elf: Path, machine: Qemu | None = None) -> list[str]:
+    """QEMU's command line for `elf` on `target`'s simulator, or on `machine` (a board's
+    [emulation]: its SoC as QEMU models it)."""
+    q = machine or target.qemu
     if q is None:
         raise SimError(f"{target.name} is a real board with no simulator",
                        hint="run on the board with `mcuforge hil --board ... --port ...`, or pick a qemu-* target")
