@@ -90,7 +90,8 @@ def zoo(name: str):
 # no simulator. The full suite (`make test`) runs these too.
 FAST = ("test_target.py", "codegen/", "passes/", "integer/test_serialize.py", "integer/test_packing.py",
         "integer/test_errors.py", "hil/test_protocol.py", "frontend/test_damaged_files.py",
-        "frontend/test_errors.py", "compiler/test_host.py", "compiler/test_library.py", "test_results.py")
+        "frontend/test_errors.py", "compiler/test_host.py", "compiler/test_library.py", "test_results.py",
+        "hil/test_uart_fakes.py")
 
 
 def pytest_configure(config):
