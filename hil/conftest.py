@@ -79,8 +79,9 @@ def hil(request, tmp_path_factory):
     if port == EMULATE:  # the deploy project's own ELF on the board's emulated SoC
         try:
             model, program = deploy_emulated(spec, target, config.getoption("--hil-precision"), work)
-        except DoesNotFit as exc:
-            pytest.fail(f"{Path(spec).name} does not fit {target.name}: {exc.message}", pytrace=False)
+        except DoesNotFit as exc:  # no test can run: say it once and stop
+            hint = exc.hint or "give a smaller model with --model"
+            pytest.exit(f"{Path(spec).name} does not fit {target.name}: {exc.message}; {hint}", returncode=2)
         port = None
     else:
         model = prepare_model(spec, target, config.getoption("--hil-precision"), work)
