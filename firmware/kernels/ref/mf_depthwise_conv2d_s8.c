@@ -11,32 +11,10 @@
  * range. Output pixels are computed one at a time in row-major order, every channel of a pixel
  * after reading its window: the host's in-place planning relies on that order
  * (integer/inplace.py). p->bias_with_offset is not read here. */
-#include "mf_fixedpoint.h"
-#include "mf_kernels.h"
-
-/* The window of one output pixel: the input pixel (iy0, ix0) under tap (0, 0) and the taps
- * inside the input, [ky0, ky1) x [kx0, kx1). */
-typedef struct {
-    int ky0, ky1, kx0, kx1, iy0, ix0;
-} window;
-
-static inline window window_of(const mf_conv_params_s8 *p, int oy, int ox) {
-    window w;
-    w.iy0 = oy * p->stride_h - p->pad_h;
-    w.ix0 = ox * p->stride_w - p->pad_w;
-    w.ky0 = 0;
-    while (w.ky0 < p->k_h && w.iy0 + w.ky0 * p->dilation_h < 0) w.ky0++;
-    w.ky1 = p->k_h;
-    while (w.ky1 > w.ky0 && w.iy0 + (w.ky1 - 1) * p->dilation_h >= p->in_h) w.ky1--;
-    w.kx0 = 0;
-    while (w.kx0 < p->k_w && w.ix0 + w.kx0 * p->dilation_w < 0) w.kx0++;
-    w.kx1 = p->k_w;
-    while (w.kx1 > w.kx0 && w.ix0 + (w.kx1 - 1) * p->dilation_w >= p->in_w) w.kx1--;
-    return w;
-}
+#include "mf_conv_s8_common.h" /* mf_window_of: the taps of a window inside the input */
 
 /* Output channel oc of the output pixel whose window is w. */
-static inline int8_t channel(const mf_conv_params_s8 *p, const int8_t *in, window w, int oc) {
+static inline int8_t channel(const mf_conv_params_s8 *p, const int8_t *in, mf_window w, int oc) {
     const int ic = oc / p->depth_multiplier; /* the input channel */
     int32_t acc = p->bias[oc];
     for (int ky = w.ky0; ky < w.ky1; ky++) {
@@ -53,7 +31,7 @@ static inline int8_t channel(const mf_conv_params_s8 *p, const int8_t *in, windo
 mf_status mf_depthwise_conv2d_s8(const mf_conv_params_s8 *p, const int8_t *in, int8_t *out) {
     for (int oy = 0; oy < p->out_h; oy++) {
         for (int ox = 0; ox < p->out_w; ox++) {
-            const window w = window_of(p, oy, ox);
+            const mf_window w = mf_window_of(p, oy, ox);
             for (int oc = 0; oc < p->out_c; oc++)
                 out[(oy * p->out_w + ox) * p->out_c + oc] = channel(p, in, w, oc);
         }

@@ -13,6 +13,7 @@ import numpy as np
 from ..analysis import count_macs
 from ..core import library
 from ..core.flow import Compiled, TensorSpec
+from ..core.precision import PRECISIONS as ALL_PRECISIONS
 from ..core.planner import Buffer, MemoryPlan, StatePlan, plan_greedy_by_size, plan_state
 from ..errors import DoesNotFit, McuforgeError
 from ..frontend import ImportedModel
@@ -22,7 +23,8 @@ from .emit import EmittedFiles, emit, entry_points
 from .graph import Graph, read_graph
 from .kernels import KernelSource, build_kernels
 
-PRECISIONS = ("fp32", "fp16")
+# the precisions this path compiles (core/precision.py)
+PRECISIONS = tuple(p.name for p in ALL_PRECISIONS.values() if p.path == __name__.removeprefix("mcuforge."))
 # mcuforge: hand-written kernels bound where their patterns match, TVM's code elsewhere;
 # tvm: TVM's generated code for every layer (for comparison).
 KERNEL_CHOICES = ("mcuforge", "tvm")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..build.kernels import kernel_variant
 from ..core import library
+from ..core.flow import TensorSpec
 from ..core.library import EntryPoint
 from ..core.planner import MemoryPlan
 from ..target import Target
@@ -174,9 +175,7 @@ def _struct(op, weights: dict[str, str]) -> str:
     return "{" + ", ".join(items) + "}"
 
 
-def _specs(graph: QGraph):
-    from ..core.flow import TensorSpec
-
+def _specs(graph: QGraph) -> tuple[TensorSpec, TensorSpec]:
     return (TensorSpec(tuple(graph.input.shape), "int8"), TensorSpec(tuple(graph.output.shape), "int8"))
 
 
