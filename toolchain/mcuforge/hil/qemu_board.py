@@ -65,7 +65,7 @@ class FifoLink(Link):
         self.tx = os.open(f"{path}.in", os.O_RDWR)
         for fd in (self.rx, self.tx):
             try:
-                fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ; the default 64 KiB is enough too
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)  # the default 64 KiB is enough too
             except OSError:
                 pass
 
