@@ -122,7 +122,7 @@ class _Branchy(nn.Module):
 
 @pytest.mark.parametrize("forward, message", [
     (lambda m, x: m.conv(x) if x.sum() > 0 else x, r"_Branchy could not be traced with torch.fx"),
-    (lambda m, x: torch.sigmoid(m.conv(x)), r"node sigmoid \(call_function sigmoid\) has no integer kernel"),
+    (lambda m, x: torch.sigmoid(m.conv(x)), r"node sigmoid \(call_function sigmoid\) is not a layer mcuforge can read"),
     (lambda m, x: m.conv(x) + 1.0, r"node add: the integer add takes two tensors"),
     (lambda m, x: torch.flatten(m.conv(x)), r"node flatten \(flatten\): flatten\(start_dim=0, end_dim=-1\); use flatten\(x, 1\)"),
     (lambda m, x: (m.conv(x), x), r"returns .*one output tensor"),

@@ -11,10 +11,11 @@ from ..paths import KERNELS_DIR
 from ..target import Target
 
 
-def kernel_source(target: Target, name: str) -> Path:
-    """The source of kernel `name` (e.g. "mf_dot_s8") for `target`."""
+def kernel_source(target: Target, name: str, root: Path = KERNELS_DIR) -> Path:
+    """The source of kernel `name` (e.g. "mf_dot_s8") for `target`; root: firmware/kernels, or
+    firmware/odl for the training primitives (the same variant folders)."""
     for variant in target.kernel_variants:
-        path = KERNELS_DIR / variant / f"{name}.c"
+        path = root / variant / f"{name}.c"
         if path.is_file():
             return path
     raise BuildError(f"kernel {name} has no source for target {target.name} "

@@ -144,8 +144,9 @@ def _shape(shape) -> str:
 
 
 def model_h(name: str, precision: str, input_spec, output_spec, arena_size: int, state_size: int, layers: int,
-            entry_points: list[EntryPoint], extra_defines: dict[str, str] | None = None) -> str:
-    """model.h: one layout for every precision. extra_defines: e.g. the int8 scales."""
+            entry_points: list[EntryPoint], extra_defines: dict[str, str] | None = None, types: str = "") -> str:
+    """model.h: one layout for every precision. extra_defines: e.g. the int8 scales; types: the
+    C types of further entry points' arguments (after the input and output types)."""
     extra = "".join(f"#define {k} {v}\n" for k, v in (extra_defines or {}).items())
     run = entry_points[0]
     prototypes = "\n".join(
@@ -169,7 +170,7 @@ def model_h(name: str, precision: str, input_spec, output_spec, arena_size: int,
 
 typedef {C_TYPE[input_spec.dtype]} mf_model_input_t;
 typedef {C_TYPE[output_spec.dtype]} mf_model_output_t;
-
+{types}
 /* Entry points, over the same state. Each returns 0, or 1 + the index of the layer that failed.
  * Not reentrant: the activations live in one static arena. A model with state reads it and
  * leaves its next value for the next call. */

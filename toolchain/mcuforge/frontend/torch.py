@@ -55,6 +55,20 @@ def import_user_function(path: Path, name: str):
     return fn
 
 
+def split_data(fn, split: str, spec: str):
+    """(inputs, labels) tensors of one split ("train" | "test") of a `--data file.py:function`
+    recipe: function(split) yields (x, y) batches."""
+    import torch
+
+    try:
+        batches = list(fn(split))
+    except Exception as exc:
+        raise ModelError(f"{spec}({split!r}) raised {type(exc).__name__}: {exc}") from None
+    if not batches or not all(isinstance(b, (tuple, list)) and len(b) == 2 for b in batches):
+        raise ModelError(f"{spec}({split!r}) must yield (inputs, labels) batches")
+    return torch.cat([torch.as_tensor(b[0]) for b in batches]), torch.cat([torch.as_tensor(b[1]) for b in batches])
+
+
 def call_factory(path: Path, factory: str):
     """(nn.Module in eval mode, example input) from a factory in the user's file."""
     import torch

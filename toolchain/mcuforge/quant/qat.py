@@ -20,6 +20,7 @@ from brevitas.graph.calibrate import calibration_mode
 from torch import nn
 
 from ..errors import ModelError
+from ..frontend.chains import NORMS, flat, fold_batch_norm
 from .presets import Preset
 
 
@@ -61,18 +62,13 @@ class IntAvgPool2d(nn.Module):
         return nn.functional.avg_pool2d(x, k, s)
 
 
-def _flat(model: nn.Module) -> list[nn.Module]:
-    return [leaf for m in model for leaf in (_flat(m) if isinstance(m, nn.Sequential) else [m])]
-
-
 _RELUS = (nn.ReLU, nn.ReLU6)
-_NORMS = (nn.BatchNorm2d, nn.BatchNorm1d)
 
 
 def quantize_sequential(model: nn.Module, preset: Preset) -> nn.Sequential:
     if not isinstance(model, nn.Sequential):
         raise ModelError(f"quantization takes an nn.Sequential of Linear/ReLU/Flatten layers, got {type(model).__name__}")
-    return nn.Sequential(input_quantizer_for(preset), *quantize_chain(_flat(model), preset))
+    return nn.Sequential(input_quantizer_for(preset), *quantize_chain(flat(model), preset))
 
 
 def input_quantizer_for(preset: Preset) -> nn.Module:
@@ -98,7 +94,7 @@ def quantize_chain(modules: list[nn.Module], preset: Preset, names: list[str] | 
             q.bias.data.copy_(bias)
             layers.append(q)
             _output_quantizer(layers, modules, k, preset)
-        elif isinstance(m, _NORMS):
+        elif isinstance(m, NORMS):
             if k == 0 or not isinstance(modules[k - 1], (nn.Conv2d, nn.Conv1d, nn.Linear)):
                 raise ModelError(f"layer {i} ({type(m).__name__}) does not follow a Conv2d or Linear, so it "
                                  "cannot be folded")
@@ -123,7 +119,7 @@ def quantize_chain(modules: list[nn.Module], preset: Preset, names: list[str] | 
         elif isinstance(m, nn.Linear):
             # a float output: the activation quantizer that follows requantizes it (Brevitas
             # cannot describe the accumulator of sub-8-bit weights times zero-pointed inputs)
-            bn = modules[k + 1] if k + 1 < len(modules) and isinstance(modules[k + 1], _NORMS) else None
+            bn = modules[k + 1] if k + 1 < len(modules) and isinstance(modules[k + 1], NORMS) else None
             q = qnn.QuantLinear(m.in_features, m.out_features, bias=m.bias is not None or bn is not None,
                                 weight_quant=preset.weight_quant, bias_quant=preset.bias_quant,
                                 return_quant_tensor=False)
@@ -151,21 +147,9 @@ def quantize_chain(modules: list[nn.Module], preset: Preset, names: list[str] | 
 def _output_quantizer(layers: list, modules: list, i: int, preset: Preset) -> None:
     """After a Conv2d/Linear: nothing when a ReLU/ReLU6 follows (past a batch norm), which brings
     its own quantizer; else an output quantizer."""
-    rest = [x for x in modules[i + 1:] if not isinstance(x, _NORMS)][:1]
+    rest = [x for x in modules[i + 1:] if not isinstance(x, NORMS)][:1]
     if not (rest and isinstance(rest[0], _RELUS)):
         layers.append(qnn.QuantIdentity(act_quant=preset.act_quant, return_quant_tensor=True))
-
-
-@torch.no_grad()
-def fold_batch_norm(layer: nn.Module, bn: nn.Module | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """A Conv2d's or Linear's weight and bias with a following inference batch norm folded in."""
-    weight = layer.weight.detach().clone()
-    bias = layer.bias.detach().clone() if layer.bias is not None else torch.zeros(weight.shape[0])
-    if isinstance(bn, _NORMS):
-        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-        weight = weight * scale.reshape(-1, *[1] * (weight.dim() - 1))
-        bias = bn.bias + (bias - bn.running_mean) * scale
-    return weight, bias
 
 
 def dequantized(y) -> torch.Tensor:

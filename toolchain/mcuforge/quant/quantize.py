@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..errors import ModelError
-from ..frontend.torch import call_factory, import_user_function
+from ..frontend.torch import call_factory, import_user_function, split_data
 from ..integer.graph import QGraph
 from ..integer.tflite_int8 import run_reference_batch
 from .export import export_model
@@ -26,16 +26,6 @@ class Stage:
     accuracy: float | None
     top1_agreement_with_float: float
     max_abs_difference_from_float: float
-
-
-def _batches(fn, split: str, spec: str):
-    try:
-        batches = list(fn(split))
-    except Exception as exc:
-        raise ModelError(f"{spec}({split!r}) raised {type(exc).__name__}: {exc}") from None
-    if not batches or not all(isinstance(b, (tuple, list)) and len(b) == 2 for b in batches):
-        raise ModelError(f"{spec}({split!r}) must yield (inputs, labels) batches")
-    return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
 
 
 def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq: bool, float_epochs: int = 0,
@@ -69,7 +59,7 @@ def quantize(model_spec: str, recipe: str, data_spec: str, qat_epochs: int, ptq:
     except Exception as exc:  # Brevitas or the user's data: report, not a traceback
         stage = "training the float model" if quantized is None else "quantization"
         raise ModelError(f"{stage} failed: {type(exc).__name__}: {exc}") from None
-    return float_model, quantized, graph, _batches(data_fn, "test", data_spec)
+    return float_model, quantized, graph, split_data(data_fn, "test", data_spec)
 
 
 def int8_inputs(quantized, x: torch.Tensor, graph: QGraph) -> np.ndarray:

@@ -1,0 +1,166 @@
+"""A training run on the target: the harness (firmware/harness/train_main.c) and the compiled
+training library, the samples and their order built in (on the host target: each step's batch on
+stdin), run in QEMU or natively; the loss of every step and the trained parameters read back as
+exact bit patterns, the instructions of every phase from the simulator's counts; then compared
+with PyTorch's run (odl/reference.py)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..build import build_program
+from ..core.program import CODE_ROOM
+from ..errors import McuforgeError
+from ..paths import FIRMWARE_DIR
+from ..sim import run_program
+from .compiler import BAD_LABEL, NOT_FINITE, CompiledTraining
+from .reference import TrainingRun, train_reference
+
+HARNESS = FIRMWARE_DIR / "harness" / "train_main.c"
+# fp16 training against PyTorch's fp32 run: the loss of each step and the trained parameters,
+# relative to their largest magnitude (measured: docs/training.md)
+LOSS_BOUND = {"fp32": 1e-4, "fp16": 5e-2}
+PARAM_BOUND = {"fp32": 1e-4, "fp16": 5e-2}
+
+
+class TrainingFailed(McuforgeError):
+    """The step function refused a step: a label outside the classes, or a loss that is not finite."""
+
+
+@dataclass
+class DeviceRun:
+    losses: np.ndarray  # per step, float64 of the float the device returned
+    params: np.ndarray  # trainable parameters after the last step (float32), the C's order
+    phases: dict[str, int] = field(default_factory=dict)  # instructions of one step: forward, backward, update
+    step_insns: list[int] = field(default_factory=list)
+    stack_used: int | None = None
+    flash: int = 0
+    ram: int = 0
+    wall_seconds: float = 0.0
+
+
+def order_of(n_samples: int, steps: int, batch: int, seed: int = 0) -> np.ndarray:
+    """(steps, batch) sample indices: epochs over the samples, each in a fresh seeded shuffle."""
+    rng = np.random.default_rng(seed)
+    flat: list[int] = []
+    while len(flat) < steps * batch:
+        flat += list(rng.permutation(n_samples))
+    return np.array(flat[:steps * batch], np.int32).reshape(steps, batch)
+
+
+def samples_that_fit(compiled: CompiledTraining, n: int) -> int:
+    """How many distinct samples a program holds beside the model (all of them on the host)."""
+    if compiled.target.is_host:
+        return n
+    room = (compiled.target.memory.flash.length - compiled.weight_bytes - CODE_ROOM) // 2
+    return max(1, min(n, room // (compiled.input.nbytes + 4)))
+
+
+def _data_header(compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray, order: np.ndarray) -> str:
+    if compiled.target.is_host:
+        return f"#define MF_STEPS {len(order)}\n#define MF_TRAIN_ON_STDIN 1\n"
+    words = np.ascontiguousarray(samples, compiled.input.dtype).reshape(len(samples), -1)
+    view = words.view({4: np.uint32, 2: np.uint16}[words.dtype.itemsize])
+    ctype = {4: "uint32_t", 2: "uint16_t"}[words.dtype.itemsize]
+    rows = ",\n".join("{" + ",".join(f"0x{int(w):x}" for w in row) + "}" for row in view)
+    order_rows = ",\n".join("{" + ",".join(str(int(k)) for k in row) + "}" for row in order)
+    return (f"#include <stdint.h>\n#define MF_STEPS {len(order)}\n"
+            f"static const {ctype} mf_samples[{len(samples)}][{view.shape[1]}] __attribute__((aligned(16))) = {{\n"
+            f"{rows}\n}};\n"
+            f"static const int32_t mf_labels[{len(labels)}] = {{{','.join(str(int(v)) for v in labels)}}};\n"
+            f"static const uint16_t mf_order[{len(order)}][{order.shape[1]}] = {{\n{order_rows}\n}};\n")
+
+
+def _stdin(compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray, order: np.ndarray) -> bytes | None:
+    if not compiled.target.is_host:
+        return None
+    x = np.ascontiguousarray(samples, compiled.input.dtype)
+    parts = []
+    for idx in order:
+        parts.append(x[idx].tobytes() + np.asarray(labels[idx], np.int32).tobytes())
+    return b"".join(parts)
+
+
+def _floats(text: str, dtype) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    bits = np.array([int(w, 16) for w in text.split(",")], np.uint32)
+    return bits.astype({4: np.uint32, 2: np.uint16}[dtype.itemsize]).view(dtype)
+
+
+def run_training(compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray, order: np.ndarray,
+                 work: Path, timeout: float = 600.0) -> DeviceRun:
+    """Run len(order) steps; samples NHWC (n, *input_shape), labels (n,), order (steps, batch)."""
+    if order.shape[1] != compiled.options.batch:
+        raise McuforgeError(f"the order takes {order.shape[1]} samples a step; the program was compiled for "
+                            f"--batch {compiled.options.batch}")
+    fits = samples_that_fit(compiled, len(samples))
+    if fits < len(samples):
+        raise McuforgeError(f"{compiled.name}: {len(samples)} training samples do not fit in the flash of "
+                            f"{compiled.target.name} beside the model ({fits} do)",
+                            hint=f"use at most {fits} samples (--samples), or -t host")
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "train_data.h").write_text(_data_header(compiled, samples, labels, order))
+    program = build_program(compiled.target, [HARNESS, *compiled.sources], work / "train",
+                            name=compiled.name.replace(".", "_") + "_train",
+                            include_dirs=[compiled.out_dir, work], defines={"MF_MODEL_PROFILE": None})
+    began = time.perf_counter()
+    result = run_program(program, timeout=timeout, stdin=_stdin(compiled, samples, labels, order)).check()
+    wall = time.perf_counter() - began
+    steps = int(result.records.get("failed_step", len(order)))
+    losses = np.array([float(_floats(result.records[f"loss{k}"], np.float32)[0])
+                       for k in range(min(steps + 1, len(order)))], np.float64)
+    if "train_status" in result.records:
+        status = int(result.records["train_status"])
+        if status == BAD_LABEL:
+            bad = sorted({int(v) for v in np.asarray(labels)[order[steps]]
+                          if not 0 <= int(v) < compiled.graph.output.size})
+            raise TrainingFailed(f"step {steps}: label {', '.join(map(str, bad))} is outside the model's "
+                                 f"{compiled.graph.output.size} classes; the step was refused",
+                                 hint=f"labels are class indices 0 .. {compiled.graph.output.size - 1}")
+        if status == NOT_FINITE:
+            raise TrainingFailed(f"step {steps}: the loss is {losses[-1]} (not finite): training diverged, "
+                                 "the weights were not updated from that step",
+                                 hint=f"lower the learning rate (it is {compiled.options.lr:g})")
+        raise TrainingFailed(f"step {steps}: mf_model_train_step returned {status}")
+    params = _floats(result.records["params0"], compiled.input.dtype).astype(np.float32)
+    per_step = 2 * compiled.options.batch + 1
+    regions = [r[0] for r in result.counts.regions] if result.counts is not None else []
+    phases, step_insns = {}, []
+    if len(regions) == per_step * len(order):
+        step_insns = [sum(regions[k * per_step:(k + 1) * per_step]) for k in range(len(order))]
+        first = regions[:per_step]
+        phases = {"forward": sum(first[0:-1:2]), "backward": sum(first[1:-1:2]), "update": first[-1]}
+    return DeviceRun(losses, params, phases, step_insns, result.stack_used, program.sizes.flash,
+                     program.sizes.ram, wall)
+
+
+@dataclass
+class Comparison:
+    device: DeviceRun
+    reference: TrainingRun
+    loss_error: float  # max over steps of |device - reference| / |reference|
+    param_error: float  # max |device - reference| / max |reference's change| over the trained parameters
+    loss_bound: float
+    param_bound: float
+
+    @property
+    def ok(self) -> bool:
+        return self.loss_error <= self.loss_bound and self.param_error <= self.param_bound
+
+
+def compare(compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray, order: np.ndarray,
+            work: Path, timeout: float = 600.0) -> Comparison:
+    """The run on the target beside PyTorch's from the same start over the same order."""
+    device = run_training(compiled, samples, labels, order, work, timeout)
+    o = compiled.options
+    reference = train_reference(compiled.graph, samples, labels, order, o.lr, o.momentum, o.weight_decay)
+    loss_error = float(np.max(np.abs(device.losses - reference.losses) / np.maximum(np.abs(reference.losses), 1e-12)))
+    delta = np.abs(device.params.astype(np.float64) - reference.params)
+    change = np.abs(reference.params.astype(np.float64) - reference.params_before)
+    param_error = float(delta.max() / max(float(change.max()), 1e-12))
+    return Comparison(device, reference, loss_error, param_error, LOSS_BOUND[compiled.precision],
+                      PARAM_BOUND[compiled.precision])
