@@ -14,7 +14,7 @@
 
 static mf_model_train_in_t batch;
 static mf_model_train_out_t result;
-static mf_model_param_t params[MF_MODEL_PARAMS];
+static mf_model_param_t params[MF_MODEL_READ_PARAMS_MAX];
 
 #ifdef MF_TRAIN_ON_STDIN
 #include <stdio.h>
@@ -57,7 +57,12 @@ int main(void) {
             return 0; /* the host reports it: a bad label or a loss that is not finite */
         }
     }
-    mf_model_read_params(0, params);
-    print_bits("params", 0, params, MF_MODEL_PARAMS, sizeof params[0]);
+    /* the trained parameters, a buffer at a time */
+    for (uint32_t at = 0, k = 0; at < MF_MODEL_PARAMS; at += MF_MODEL_READ_PARAMS_MAX, k++) {
+        const mf_model_param_range_t range = {at, MF_MODEL_PARAMS - at < MF_MODEL_READ_PARAMS_MAX
+                                                      ? MF_MODEL_PARAMS - at : MF_MODEL_READ_PARAMS_MAX};
+        if (mf_model_read_params(&range, params) != 0) return 5;
+        print_bits("params", (int)k, params, (int)range.count, sizeof params[0]);
+    }
     return 0;
 }

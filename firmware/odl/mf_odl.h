@@ -89,15 +89,15 @@ MF_ODL_DECLARE(mf_odl_f16, f16_acc32)
     /* the gradient goes to the first maximum of each window in row-major order, as PyTorch's */     \
     void mf_odl_max_pool_bw_##S(const mf_odl_pool_t *p, const T *in, const T *grad_out, T *grad_in);  \
     /* softmax cross-entropy of n logits against `label` (0 <= label < n): returns the loss;        \
-     * grad = (softmax - onehot) * scale (scale = 1 / batch for a batch mean) */                      \
+     * grad = (softmax - onehot) * scale (scale = 1 / batch for a batch mean); grad may be NULL */    \
     float mf_odl_softmax_cross_entropy_##S(int32_t n, const T *logits, int32_t label, float scale,    \
                                            T *grad);                                                  \
     /* mean squared error over n values: returns mean((out - target)^2);                            \
-     * grad = 2 (out - target) / n * scale */                                                         \
+     * grad = 2 (out - target) / n * scale; grad may be NULL */                                       \
     float mf_odl_mse_##S(int32_t n, const T *out, const T *target, float scale, T *grad);             \
     /* SGD with momentum, PyTorch's (dampening 0, not Nesterov): g = grad + weight_decay * w;        \
      * m = momentum * m + g; w -= lr * m. m starts at zero (PyTorch's first step sets m = g: the   \
-     * same) */                                                                                      \
+     * same). Computed in fp32; m and w are rounded to the storage type once per step */            \
     void mf_odl_sgd_##S(int32_t n, float lr, float momentum, float weight_decay, T *w, T *m,          \
                         const T *grad);
 

@@ -49,7 +49,8 @@ PRECISIONS = ("fp32", "fp16")
 DTYPE = {"fp32": "float32", "fp16": "float16"}
 CTYPE = {"fp32": "float", "fp16": "mf_odl_f16"}
 # mf_model_train_step's statuses beside 0 (entry points return 0, or 1 + a failing layer)
-BAD_LABEL, NOT_FINITE = -1, -2
+BAD_LABEL, NOT_FINITE, BAD_RANGE = -1, -2, -3
+READ_PARAMS_MAX = 256  # parameters one mf_model_read_params call returns (a buffer, or a HIL frame, holds them)
 
 
 @dataclass
@@ -291,9 +292,11 @@ def entry_points(graph: TrainGraph, precision: str, batch: int, params: int) -> 
                                "MF_MODEL_BAD_LABEL (a label outside the classes: nothing changed) or "
                                "MF_MODEL_NOT_FINITE (the loss is NaN or infinite: the weights were not updated)",
                                "mf_model_train_in_t", "mf_model_train_out_t"),
-            library.EntryPoint("read_params", 0, params * item,
-                               "The trainable parameters as they are now, in the order of the layers, weight "
-                               "before bias (MF_MODEL_PARAMS values)", "void", "mf_model_param_t")]
+            library.EntryPoint("read_params", 8, min(params, READ_PARAMS_MAX) * item,
+                               "The trainable parameters as they are now (MF_MODEL_PARAMS values, the layers in "
+                               "order, weight before bias): in->count values from in->offset, at most "
+                               "MF_MODEL_READ_PARAMS_MAX a call. Returns 0 or MF_MODEL_BAD_RANGE",
+                               "mf_model_param_range_t", "mf_model_param_t")]
 
 
 def _flat_params(graph: TrainGraph) -> list[tuple[str, Node, np.ndarray]]:
@@ -490,15 +493,28 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
               *update,
               "    MF_PROFILE_STOP();",
               "    return 0;", "}", "",
-              "int mf_model_read_params(const void *in, mf_model_param_t *out) {",
-              "    (void)in;",
+              "int mf_model_read_params(const mf_model_param_range_t *in, mf_model_param_t *out) {",
               "    if (!mf_state_set) mf_model_reset();",
-              "    uint8_t *to = (uint8_t *)out;"]
+              "    if (in->count > MF_MODEL_READ_PARAMS_MAX || in->offset > MF_MODEL_PARAMS ||",
+              "        in->count > MF_MODEL_PARAMS - in->offset) return MF_MODEL_BAD_RANGE;",
+              "    /* the trainable tensors in the order of the parameters: first parameter, count, state offset */",
+              f"    static const uint32_t tensors[{len(trained)}][3] = {{"]
+    first = 0
     for kind, n, data in trained:
-        lines.append(f"    __builtin_memcpy(to, mf_state + {state.offset(f'{kind}{n.index}')}, "
-                     f"{data.size * np_dtype.itemsize});")
-        lines.append(f"    to += {data.size * np_dtype.itemsize};")
-    lines += ["    return 0;", "}", ""]
+        lines.append(f"        {{{first}, {data.size}, {state.offset(f'{kind}{n.index}')}}},  /* {n.name} "
+                     f"{'weight' if kind == 'w' else 'bias'} */")
+        first += data.size
+    lines += ["    };",
+              f"    for (uint32_t t = 0; t < {len(trained)}; t++) {{",
+              "        const uint32_t lo = in->offset > tensors[t][0] ? in->offset : tensors[t][0];",
+              "        const uint32_t end = tensors[t][0] + tensors[t][1], want = in->offset + in->count;",
+              "        const uint32_t hi = want < end ? want : end;",
+              "        if (lo < hi)",
+              "            __builtin_memcpy(out + (lo - in->offset), mf_state + tensors[t][2] + (lo - tensors[t][0]) * "
+              "sizeof(mf_model_param_t),",
+              "                             (hi - lo) * sizeof(mf_model_param_t));",
+              "    }",
+              "    return 0;", "}", ""]
     eps = entry_points(graph, precision, options.batch, sum(d.size for _, _, d in trained))
     lines += library.entry_point_table(eps)
     (out / "model.c").write_text("\n".join(lines))
@@ -508,11 +524,13 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
              f"    mf_model_input_t x[MF_MODEL_BATCH][MF_MODEL_INPUT_SIZE];\n"
              "    int32_t label[MF_MODEL_BATCH];\n"
              "} mf_model_train_in_t;\n"
-             "typedef struct {\n    float loss;\n} mf_model_train_out_t;\n")
+             "typedef struct {\n    float loss;\n} mf_model_train_out_t;\n"
+             "typedef struct {\n    uint32_t offset, count;\n} mf_model_param_range_t;\n")
     extra = {"MF_MODEL_BATCH": str(options.batch), "MF_MODEL_CLASSES": str(classes),
              "MF_MODEL_PARAMS": str(sum(d.size for _, _, d in trained)),
              "MF_MODEL_PARAMS_BYTES": str(params_bytes),
-             "MF_MODEL_BAD_LABEL": f"({BAD_LABEL})", "MF_MODEL_NOT_FINITE": f"({NOT_FINITE})"}
+             "MF_MODEL_READ_PARAMS_MAX": str(READ_PARAMS_MAX), "MF_MODEL_BAD_LABEL": f"({BAD_LABEL})",
+             "MF_MODEL_NOT_FINITE": f"({NOT_FINITE})", "MF_MODEL_BAD_RANGE": f"({BAD_RANGE})"}
     header = library.model_h(graph.name, f"{precision} training", TensorSpec(graph.input_shape, DTYPE[precision]),
                              TensorSpec(graph.output.shape, DTYPE[precision]), plan.arena_size, state.size,
                              len(graph.nodes), eps, extra, types)

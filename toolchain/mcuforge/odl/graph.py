@@ -333,7 +333,7 @@ def select_trainable(graph: TrainGraph, spec: str) -> list[Node]:
         by_name = {n.name: n for n in params}
         unknown = [s for s in names if s not in by_name]
         if unknown or not names:
-            raise ModelError(f"--trainable {spec}: no layer with parameters named {', '.join(unknown) or spec!r}",
+            raise ModelError(f"--trainable {spec}: no layer with parameters named {', '.join(unknown) or repr(spec)}",
                              hint=f"layers: {', '.join(by_name)}; or all, last:K, biases")
         chosen = [by_name[s] for s in names]
     for n in chosen:

@@ -17,7 +17,7 @@ from ..core.program import CODE_ROOM
 from ..errors import McuforgeError
 from ..paths import FIRMWARE_DIR
 from ..sim import run_program
-from .compiler import BAD_LABEL, NOT_FINITE, CompiledTraining
+from .compiler import BAD_LABEL, NOT_FINITE, READ_PARAMS_MAX, CompiledTraining
 from .reference import TrainingRun, train_reference
 
 HARNESS = FIRMWARE_DIR / "harness" / "train_main.c"
@@ -126,7 +126,9 @@ def run_training(compiled: CompiledTraining, samples: np.ndarray, labels: np.nda
                                  "the weights were not updated from that step",
                                  hint=f"lower the learning rate (it is {compiled.options.lr:g})")
         raise TrainingFailed(f"step {steps}: mf_model_train_step returned {status}")
-    params = _floats(result.records["params0"], compiled.input.dtype).astype(np.float32)
+    chunks = -(-compiled.trainable_elements // READ_PARAMS_MAX)
+    params = np.concatenate([_floats(result.records[f"params{k}"], compiled.input.dtype)
+                             for k in range(chunks)]).astype(np.float32)
     per_step = 2 * compiled.options.batch + 1
     regions = [r[0] for r in result.counts.regions] if result.counts is not None else []
     phases, step_insns = {}, []

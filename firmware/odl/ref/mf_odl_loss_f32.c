@@ -1,0 +1,5 @@
+/* mcuforge ODL softmax cross-entropy, MSE, fp32.
+ * The loops and the order of their sums: mf_odl_loss_ref.h. */
+#define T float
+#define S f32
+#include "mf_odl_loss_ref.h"
