@@ -21,6 +21,8 @@ Tables (`python bench/run.py TABLE...`; all of them without arguments):
   exact          the MLPerf Tiny int8 models on 1,000 random inputs each: the host target and
                  qemu-cortex-m4 against TFLite Micro and against each other
   headline       README's headline figures (KWS int8, ResNet-8 fp16 against TVM's code)
+  training       training steps (on-device learning): one conv layer, ResNet-8 and DS-CNN, fp32 and
+                 fp16: instructions per phase, MAC/instr forward and backward, training RAM
 Options: --target=NAME (repeatable) limits the targets; --render re-renders the tables from the
 rows already in bench/results.jsonl without running anything.
 """
@@ -37,7 +39,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolchain"))
 
-from mcuforge.results import DotJob, Job, ResultsFile, render_markdown  # noqa: E402
+from mcuforge.results import DotJob, Job, ResultsFile, TrainJob, render_markdown  # noqa: E402
 
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf-tiny"
 RESULTS = ROOT / "bench" / "results.jsonl"
@@ -368,11 +370,46 @@ def headline_render(jobs, rows):
     return "\n".join(lines)
 
 
+TRAIN_TARGETS = ("qemu-cortex-m55", "qemu-rv32-zve32f-zvfh", "qemu-cortex-m4")
+TRAIN_MODELS = [(f"{ROOT}/models/odl_layers.py:conv3x3", "all"), (f"{ROOT}/models/resnet8.py:make", "all"),
+                (f"{ROOT}/models/dscnn.py:make", "all"), (f"{ROOT}/models/dscnn.py:make", "last:2")]
+
+
+def training_jobs(only):
+    return [TrainJob(m, t.name, p, trainable) for m, trainable in TRAIN_MODELS
+            for t in _targets(only) if t.name in TRAIN_TARGETS for p in (("fp32", "fp16") if t.has("fp16") else ("fp32",))]
+
+
+def training_render(jobs, rows):
+    def per(key, phase):
+        return lambda r: f"{r['figures']['instructions'][f'{phase}_per_sample']:,.0f}"
+
+    def mpi(phase):
+        return lambda r: f"{r['figures']['mac_per_instr'][phase]:.3f}"
+
+    def speedup(r):
+        if r["job"]["precision"] != "fp16":
+            return ""
+        other = rows.get(TrainJob(r["job"]["model"], r["job"]["target"], "fp32", r["job"]["trainable"]).key)
+        if not other or other["status"] != "ok":
+            return ""
+        return f"{other['figures']['instructions_per_step'] / r['figures']['instructions_per_step']:.2f}x"
+
+    columns = [("model", lambda r: label(r["job"]).removesuffix(".make")), ("trains", lambda r: r["job"]["trainable"]),
+               ("target", lambda r: r["job"]["target"]), ("precision", lambda r: r["job"]["precision"]),
+               ("instructions / step", fig("instructions_per_step")),
+               ("forward", per("instructions", "forward")), ("forward MAC/instr", mpi("forward")),
+               ("backward", per("instructions", "backward")), ("backward MAC/instr", mpi("backward")),
+               ("fp16 speed-up", speedup),
+               ("training RAM B", lambda r: f"{r['figures']['ram']['arena'] + r['figures']['ram']['state']:,}")]
+    return render_markdown(_rows(jobs, rows), columns, first=4)
+
+
 TABLES = {"models": Table(models_jobs, models_render), "int8": Table(int8_jobs, int8_render),
           "memory": Table(int8_jobs, memory_render), "kernels-float": Table(kernels_float_jobs, kernels_float_render),
           "all": Table(all_jobs, all_render), "isa": Table(isa_jobs, isa_render),
           "host": Table(host_jobs, host_render), "exact": Table(exact_jobs, exact_render),
-          "headline": Table(headline_jobs, headline_render)}
+          "headline": Table(headline_jobs, headline_render), "training": Table(training_jobs, training_render)}
 
 
 def _rows(jobs, rows) -> list[dict]:

@@ -197,3 +197,22 @@ def test_report_of_a_host_run_gives_wall_time(tmp_path):
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "ad" / "report.html").read_text()
     assert "µs per inference (host wall time, median)" in page and "2 of 2 outputs bit-identical" in page
+
+
+def test_train_on_the_host_follows_pytorch_and_reports_the_phases(tmp_path):
+    proc = mcuforge("train", "models/dscnn.py:make", "--data", "models/dscnn.py:batches", "--trainable", "last:2",
+                    "-t", "host", "--steps", "6", "--batch", "2", "-o", str(tmp_path / "out"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["trainable"] == ["6.3", "9"] and info["steps"] == 6 and info["samples"] == 12
+    assert info["ok"] and info["max_loss_rel_error"] <= 1e-4
+    assert 0 <= info["accuracy_before"] <= 1 and 0 <= info["accuracy_after"] <= 1
+    assert info["ram"]["state"] == 2 * info["ram"]["trained_weights"] == 2 * 4 * info["trainable_elements"]
+
+
+def test_train_names_the_layers_when_the_choice_is_wrong(tmp_path):
+    proc = mcuforge("train", "models/mlp.py:make", "--data", "models/dscnn.py:batches", "--trainable", "head",
+                    "-t", "host", "-o", str(tmp_path))
+    assert proc.returncode == 2
+    assert "no layer with parameters named head" in proc.stderr and "layers: 0, 2, 4" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -74,6 +74,52 @@ class DotJob:
                 "reason": None if right else "a dot product differs from NumPy's"}
 
 
+@dataclass(frozen=True)
+class TrainJob:
+    """Training steps of a model's chosen layers on a target (odl/), on seeded random samples
+    and labels: instructions per phase, MAC/instr forward and backward, RAM; checked against
+    PyTorch's steps."""
+    model: str  # file.py:factory
+    target: str
+    precision: str = "fp32"
+    trainable: str = "all"
+    steps: int = 2
+    batch: int = 1
+
+    @property
+    def key(self) -> str:
+        return _key(self)
+
+    def run(self, work: Path) -> dict:
+        from .odl.compiler import Options, compile_training
+        from .odl.flow import TrainingReport, load_graph
+        from .odl.graph import select_trainable
+        from .odl.run import compare, order_of
+        from .target import load_target
+
+        row = {"key": self.key, "job": {"kind": "train", **dataclasses.asdict(self)}, "code": code_version()}
+        try:
+            graph, _ = load_graph(self.model)
+            select_trainable(graph, self.trainable)
+            compiled = compile_training(graph, load_target(self.target), self.precision, work / "out",
+                                        Options(batch=self.batch))
+            rng = np.random.default_rng(0)
+            n = self.steps * self.batch
+            x = graph.to_nhwc(rng.uniform(-1, 1, (n, *graph.torch_input_shape)).astype(np.float32))
+            y = rng.integers(0, graph.output.size, n)
+            r = compare(compiled, x, y, order_of(n, self.steps, self.batch), work / "run", timeout=1800)
+        except DoesNotFit as exc:
+            return {**row, "status": "does-not-fit", "reason": exc.message, "region": exc.region,
+                    "overflow": exc.overflow}
+        except McuforgeError as exc:
+            return {**row, "status": "error", "reason": exc.message}
+        figures = TrainingReport(compiled, r, n, None, None, None).as_dict()
+        kept = {k: figures[k] for k in ("instructions_per_step", "instructions", "macs", "mac_per_instr", "ram",
+                                        "flash", "stack_used", "max_loss_rel_error", "max_param_error")}
+        return {**row, "status": "ok" if r.ok else "wrong", "figures": kept,
+                "reason": None if r.ok else f"loss {r.loss_error:.2e}, parameters {r.param_error:.2e} from PyTorch's"}
+
+
 def _key(job) -> str:
     text = json.dumps({"kind": type(job).__name__, **dataclasses.asdict(job)}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
