@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mcuforge set-up for Debian 12 / Ubuntu 24.04 (x86-64 or arm64): installs what is missing.
 #   1. system packages: LLVM 19 (clang, lld), QEMU (Arm, RISC-V), gcc, the GNU Arm and RISC-V
-#      cross compilers (for their libgcc) and picolibc (for its math library);
+#      cross compilers (for their libgcc), picolibc (for its math library) and espeak-ng (spoken
+#      keywords for the on-device learning demo);
 #   2. the Python environment .venv: torch (CPU build, installed first and pinned), then
 #      mcuforge in editable mode with its pinned dependencies.
 # A second run finds everything in place and returns in well under a second.
@@ -11,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(clang-19 lld-19 llvm-19 qemu-system-arm qemu-system-misc gcc make
               gcc-arm-none-eabi gcc-riscv64-unknown-elf
-              picolibc-arm-none-eabi picolibc-riscv64-unknown-elf)
+              picolibc-arm-none-eabi picolibc-riscv64-unknown-elf
+              espeak-ng)
 TORCH_VERSION=2.13.0
 VENV=.venv
 PYTHON=${PYTHON:-python3}

@@ -75,6 +75,11 @@ MF_ODL_DECLARE(mf_odl_f16, f16_acc32)
      * lo < out < hi (PyTorch's: where lo < in < hi); grad_in may be grad_out. */                     \
     void mf_odl_clip_fw_##S(int32_t n, float lo, float hi, const T *in, T *out);                      \
     void mf_odl_clip_bw_##S(int32_t n, float lo, float hi, const T *out, const T *grad_out, T *grad_in); \
+    /* the same, keeping only where the gradient passes, one bit per value (bit i % 8 of           \
+     * mask[i / 8]: lo < out[i] < hi), for a clip whose output the backward pass does not read     \
+     * otherwise: 1/32 (fp32) or 1/16 (fp16) of the memory kept. grad_in may be grad_out. */       \
+    void mf_odl_clip_fw_mask_##S(int32_t n, float lo, float hi, const T *in, T *out, uint8_t *mask);  \
+    void mf_odl_clip_bw_mask_##S(int32_t n, const uint8_t *mask, const T *grad_out, T *grad_in);      \
     /* residual add: out = a + b (the backward of an add is its gradient, to both inputs) */          \
     void mf_odl_add_fw_##S(int32_t n, const T *a, const T *b, T *out);                                \
     /* dst += src: a tensor read by two layers gets the sum of their gradients */                    \

@@ -7,6 +7,8 @@
  * clip_bw: grad_in = grad_out where lo < out < hi (lo, hi rounded to T), else 0: no gradient
  *     at the bounds themselves, as PyTorch's relu (none at 0) and hardtanh / relu6 (none at 0
  *     and 6); lo < out < hi exactly where lo < in < hi. grad_in may be grad_out.
+ * clip_fw_mask / clip_bw_mask: as clip_fw / clip_bw, the condition lo < out < hi kept as bit
+ *     i % 8 of mask[i / 8] (the bits past n in the last byte are 0).
  * add_fw: out = (T)(a + b). out may be a or b.
  * accumulate: dst = (T)(dst + src).
  * bias_grads: grad_b[c] = (T) sum, starting from the value grad_b holds and adding
@@ -24,6 +26,24 @@ void MF_ODL_FN(mf_odl_clip_fw_)(int32_t n, float lo, float hi, const T *in, T *o
 void MF_ODL_FN(mf_odl_clip_bw_)(int32_t n, float lo, float hi, const T *out, const T *grad_out, T *grad_in) {
     const T lo_t = (T)lo, hi_t = (T)hi;
     for (int32_t i = 0; i < n; i++) grad_in[i] = out[i] > lo_t && out[i] < hi_t ? grad_out[i] : (T)0;
+}
+
+void MF_ODL_FN(mf_odl_clip_fw_mask_)(int32_t n, float lo, float hi, const T *in, T *out, uint8_t *mask) {
+    const T lo_t = (T)lo, hi_t = (T)hi;
+    for (int32_t i = 0; i < n; i += 8) {
+        uint8_t bits = 0;
+        for (int32_t j = i; j < i + 8 && j < n; j++) {
+            const T x = in[j];
+            const T y = x < lo_t ? lo_t : (x > hi_t ? hi_t : x);
+            out[j] = y;
+            bits |= (uint8_t)((y > lo_t && y < hi_t) << (j - i));
+        }
+        mask[i / 8] = bits;
+    }
+}
+
+void MF_ODL_FN(mf_odl_clip_bw_mask_)(int32_t n, const uint8_t *mask, const T *grad_out, T *grad_in) {
+    for (int32_t i = 0; i < n; i++) grad_in[i] = (mask[i / 8] >> (i % 8)) & 1 ? grad_out[i] : (T)0;
 }
 
 void MF_ODL_FN(mf_odl_add_fw_)(int32_t n, const T *a, const T *b, T *out) {

@@ -77,10 +77,20 @@ def _print(info: dict) -> None:
     verdict = "[green]agrees[/]" if info["ok"] else "[red]DIFFERS[/]"
     out.print(f"{verdict} with PyTorch: loss within {info['max_loss_rel_error']:.2e} relative (bound "
               f"{info['loss_bound']:g}), trained parameters within {info['max_param_error']:.2e} of their change "
-              f"(bound {info['param_bound']:g})")
+              f"(bound {info['param_bound']:g}); PyTorch's own float32 run drifts {info['pytorch_float32_drift']['loss']:.1e} "
+              f"/ {info['pytorch_float32_drift']['params']:.1e} from its float64 run (a difference up to twice that is "
+              "float32's own)")
     out.print(f"held-out accuracy: before {_pct(info['accuracy_before'])}, after {_pct(info['accuracy_after'])} "
               f"(PyTorch's run: {_pct(info['accuracy_after_reference'])})")
-    ins, macs, mpi = info["instructions"], info["macs"], info["mac_per_instr"]
+    if info["per_class"] and len(info["per_class"]) <= 32:
+        classes = Table(title="held-out accuracy per class")
+        for col in ("class", "samples", "before", "after (target)", "after (PyTorch)"):
+            classes.add_column(col, justify="right")
+        for c in info["per_class"]:
+            classes.add_row(c["name"], str(c["samples"]), _pct(c["accuracy_before"]), _pct(c["accuracy_after"]),
+                            _pct(c["accuracy_after_reference"]))
+        out.print(classes)
+    ins, mpi = info["instructions"], info["mac_per_instr"]
     if ins["forward_per_sample"]:
         out.print(f"instructions per step: {info['instructions_per_step']:,} — per sample forward "
                   f"{ins['forward_per_sample']:,.0f} ({mpi['forward']:.3f} MAC/instr), backward "

@@ -72,6 +72,7 @@ class Schedule:
     first_writer: dict[int, int]  # node -> the consumer that writes its gradient first
     needs_grad: set[int]
     temps: dict[int, int]  # backward node -> the input whose gradient it adds through a temporary
+    masked: set[int]  # clips that keep one bit per value for their backward pass (buffer m<i>)
     buffers: list[Buffer]
     steps: int
 
@@ -167,15 +168,18 @@ def schedule(graph: TrainGraph, item: int) -> Schedule:
     # reads: (value, step)
     reads: list[tuple[int, int]] = [(j, n.index) for n in nodes for j in n.inputs if j != INPUT]
     reads.append((L - 1, L))  # the loss reads the logits
+    backward_reads = []  # values the backward pass reads, besides the clips' own outputs
     for n in backward:
         j = n.inputs[0]
         if n.op in PARAM_OPS and n.train_weight and j != INPUT:
-            reads.append((j, bstep[n.index]))
+            backward_reads.append((j, bstep[n.index]))
         if n.op == "max_pool" and j in needs_grad and j != INPUT:
-            reads.append((j, bstep[n.index]))
-        if n.op == "clip" and j in needs_grad:
-            reads.append((n.index, bstep[n.index]))
-    buffers: list[Buffer] = []
+            backward_reads.append((j, bstep[n.index]))
+    # a clip whose output nothing else reads backward keeps a bit per value instead of the value
+    clips = [n for n in backward if n.op == "clip" and n.inputs[0] in needs_grad]
+    masked = {n.index for n in clips if all(storage[v] != storage[n.index] for v, _ in backward_reads)}
+    reads += backward_reads + [(n.index, bstep[n.index]) for n in clips if n.index not in masked]
+    buffers: list[Buffer] = [Buffer(f"m{i}", -(-nodes[i].size // 8), i, bstep[i]) for i in sorted(masked)]
     span: dict[int, list[int]] = {}
     for n in nodes:
         span.setdefault(storage[n.index], []).append(n.index)
@@ -212,7 +216,8 @@ def schedule(graph: TrainGraph, item: int) -> Schedule:
         if n.train_bias:
             buffers.append(Buffer(f"gb{n.index}", n.bias.size * item, 0, last))
     forward = [n for n in nodes if n.op != "flatten"]
-    return Schedule(forward, backward, storage, grad_storage, first_writer, needs_grad, temps, buffers, last + 1)
+    return Schedule(forward, backward, storage, grad_storage, first_writer, needs_grad, temps, masked, buffers,
+                    last + 1)
 
 
 def compile_training(graph: TrainGraph, target: Target, precision: str, out_dir: Path | str,
@@ -336,6 +341,9 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
     def value(i: int) -> str:
         return "x" if i == INPUT else act(i)
 
+    def mask(i: int) -> str:
+        return f"(mf_arena + {plan.offset(f'm{i}')})"
+
     def grad(i: int) -> str:
         return f"(({T} *)(mf_arena + {plan.offset(f'g{s.grad_storage[i]}')}))"
 
@@ -396,6 +404,9 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
         if n.op in PARAM_OPS:
             lines.append(f"    mf_odl_{n.op}_fw_{sfx(n.op)}(&mf_p{i}, {value(j)}, {param(n, 'w')}, {param(n, 'b')}, "
                          f"{act(i)});  /* {n.name} */")
+        elif n.op == "clip" and i in s.masked:
+            lines.append(f"    mf_odl_clip_fw_mask_{sfx('clip')}({n.size}, {_c_float(n.attrs['lo'])}, "
+                         f"{_c_float(n.attrs['hi'])}, {value(j)}, {act(i)}, {mask(i)});  /* {n.name} */")
         elif n.op == "clip":
             lines.append(f"    mf_odl_clip_fw_{sfx('clip')}({n.size}, {_c_float(n.attrs['lo'])}, {_c_float(n.attrs['hi'])}, "
                          f"{value(j)}, {act(i)});  /* {n.name} */")
@@ -437,6 +448,10 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
                 lines.append(f"    mf_odl_{n.op}_bw_input_grads_{sfx(n.op)}(&mf_p{i}, {grad(i)}, {param(n, 'w')}, "
                              f"{dest(j)});  /* {n.name} */")
                 lines += then_add(j)
+        elif n.op == "clip" and wants_in and i in s.masked:
+            lines.append(f"    mf_odl_clip_bw_mask_{sfx('clip')}({n.size}, {mask(i)}, {grad(i)}, {dest(j)});"
+                         f"  /* {n.name} */")
+            lines += then_add(j)
         elif n.op == "clip" and wants_in:
             lines.append(f"    mf_odl_clip_bw_{sfx('clip')}({n.size}, {_c_float(n.attrs['lo'])}, {_c_float(n.attrs['hi'])}, "
                          f"{act(i)}, {grad(i)}, {dest(j)});  /* {n.name} */")

@@ -4,6 +4,7 @@ order; accuracy on the held-out split before and after, instructions per phase, 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..frontend.torch import call_factory, import_user_function, split_data
 from ..target import Target
 from .compiler import CompiledTraining, Options, compile_training
 from .graph import TrainGraph, read_model, select_trainable
-from .reference import accuracy
+from .reference import predictions
 from .run import Comparison, compare, order_of, samples_that_fit
 
 
@@ -26,6 +27,7 @@ class TrainingReport:
     accuracy_before: float | None
     accuracy_after: float | None  # with the parameters the target trained
     accuracy_after_reference: float | None  # with PyTorch's
+    per_class: list[dict] | None = None  # class, name, samples, accuracy before / after / after_reference
 
     def as_dict(self) -> dict:
         c, r, d = self.compiled, self.comparison, self.comparison.device
@@ -39,9 +41,10 @@ class TrainingReport:
             "momentum": c.options.momentum,
             "loss": [float(v) for v in d.losses], "loss_reference": [float(v) for v in r.reference.losses],
             "max_loss_rel_error": r.loss_error, "max_param_error": r.param_error,
+            "pytorch_float32_drift": {"loss": r.float32_loss_drift, "params": r.float32_param_drift},
             "loss_bound": r.loss_bound, "param_bound": r.param_bound, "ok": r.ok,
             "accuracy_before": self.accuracy_before, "accuracy_after": self.accuracy_after,
-            "accuracy_after_reference": self.accuracy_after_reference,
+            "accuracy_after_reference": self.accuracy_after_reference, "per_class": self.per_class,
             "instructions_per_step": d.step_insns[0] if d.step_insns else None,
             "instructions": {"forward_per_sample": fw, "backward_per_sample": bw,
                              "update": d.phases.get("update") if d.phases else None},
@@ -63,12 +66,19 @@ def load_graph(model_spec: str) -> tuple[TrainGraph, object]:
     return read_model(model, example, f"{Path(path).stem}.{factory}"), model
 
 
+@functools.cache
+def _data_fn(data_spec: str):
+    """The recipe's function (imported once): function(split) yields (x, y) batches; an attribute
+    `classes` on it names the classes."""
+    dpath, dname = data_spec.rsplit(":", 1)
+    return import_user_function(Path(dpath), dname)
+
+
 def load_split(data_spec: str, split: str, graph: TrainGraph) -> tuple[np.ndarray, np.ndarray]:
     """A split of the data recipe as NHWC float32 samples and int labels."""
     if ".py:" not in data_spec:
         raise ModelError(f"--data {data_spec}: give file.py:function", hint="function(split) yields (x, y) batches")
-    dpath, dname = data_spec.rsplit(":", 1)
-    x, y = split_data(import_user_function(Path(dpath), dname), split, data_spec)
+    x, y = split_data(_data_fn(data_spec), split, data_spec)
     x = x.numpy() if hasattr(x, "numpy") else np.asarray(x)
     if tuple(x.shape[1:]) != graph.torch_input_shape:
         raise ModelError(f"--data {data_spec}: samples of shape {tuple(x.shape[1:])}, the model takes "
@@ -94,13 +104,15 @@ def train(model_spec: str, data_spec: str, target: Target, precision: str, train
     try:
         xt, yt = load_split(data_spec, "test", graph)
     except ModelError:
-        xt = yt = None
-    before = after = after_ref = None
-    if xt is not None:
-        before = accuracy(graph, None, xt, yt)
-        after = accuracy(graph, comparison.device.params, xt, yt)
-        after_ref = accuracy(graph, comparison.reference.params, xt, yt)
-    return TrainingReport(compiled, comparison, n, before, after, after_ref)
+        return TrainingReport(compiled, comparison, n, None, None, None)
+    runs = {"before": predictions(graph, None, xt), "after": predictions(graph, comparison.device.params, xt),
+            "after_reference": predictions(graph, comparison.reference.params, xt)}
+    names = getattr(_data_fn(data_spec), "classes", None)
+    per_class = [{"class": int(k), "name": names[k] if names is not None and k < len(names) else str(k),
+                  "samples": int((yt == k).sum()),
+                  **{f"accuracy_{run}": float((p[yt == k] == k).mean()) for run, p in runs.items()}}
+                 for k in np.unique(yt)]
+    return TrainingReport(compiled, comparison, n, *(float((p == yt).mean()) for p in runs.values()), per_class)
 
 
 __all__ = ["TrainingReport", "train", "Options", "order_of"]

@@ -89,18 +89,20 @@ class TrainingRun:
 
 
 def trainable_vector(net: FoldedNet) -> np.ndarray:
-    return np.concatenate([p.detach().numpy().reshape(-1) for p in net.trainable()]).astype(np.float32)
+    return np.concatenate([p.detach().numpy().reshape(-1) for p in net.trainable()]).astype(np.float64)
 
 
 def train_reference(graph: TrainGraph, samples: np.ndarray, labels: np.ndarray, order: np.ndarray, lr: float,
-                    momentum: float, weight_decay: float = 0.0, loss: str = "cross_entropy") -> TrainingRun:
+                    momentum: float, weight_decay: float = 0.0, loss: str = "cross_entropy",
+                    dtype: torch.dtype = torch.float32) -> TrainingRun:
     """PyTorch's training of graph's trainable parameters: step k takes samples[order[k]] (a
-    batch of indices), the loss is the batch mean, torch.optim.SGD updates. samples are NHWC."""
+    batch of indices), the loss is the batch mean, torch.optim.SGD updates. samples are NHWC.
+    dtype float64: the same run without float32's rounding (how far float32 itself drifts)."""
     torch.manual_seed(0)
-    net = FoldedNet(graph)
+    net = FoldedNet(graph).to(dtype)
     before = trainable_vector(net)
     opt = torch.optim.SGD(net.trainable(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-    x_all = torch.from_numpy(np.asarray(samples, np.float32))
+    x_all = torch.from_numpy(np.asarray(samples, np.float32)).to(dtype)
     y_all = torch.from_numpy(np.asarray(labels, np.int64))
     losses = []
     with torch.set_grad_enabled(True):
@@ -119,14 +121,13 @@ def train_reference(graph: TrainGraph, samples: np.ndarray, labels: np.ndarray, 
 
 
 @torch.no_grad()
-def accuracy(graph: TrainGraph, params: np.ndarray | None, samples: np.ndarray, labels: np.ndarray) -> float:
-    """Top-1 accuracy of the graph with its trainable parameters set to `params` (flattened in the
+def predictions(graph: TrainGraph, params: np.ndarray | None, samples: np.ndarray) -> np.ndarray:
+    """Top-1 classes of the graph with its trainable parameters set to `params` (flattened in the
     C's order; None: as compiled) on NHWC samples."""
     net = FoldedNet(graph)
     if params is not None:
         set_trainable(net, params)
-    out = net(torch.from_numpy(np.asarray(samples, np.float32)))
-    return float((out.argmax(1).numpy() == np.asarray(labels)).mean())
+    return net(torch.from_numpy(np.asarray(samples, np.float32))).argmax(1).numpy()
 
 
 def set_trainable(net: FoldedNet, params: np.ndarray) -> None:

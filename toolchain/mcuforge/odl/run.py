@@ -143,26 +143,49 @@ def run_training(compiled: CompiledTraining, samples: np.ndarray, labels: np.nda
 @dataclass
 class Comparison:
     device: DeviceRun
-    reference: TrainingRun
-    loss_error: float  # max over steps of |device - reference| / |reference|
-    param_error: float  # max |device - reference| / max |reference's change| over the trained parameters
+    reference: TrainingRun  # PyTorch in float32
+    loss_error: float  # loss_error(device, reference)
+    param_error: float  # param_error(device, reference)
     loss_bound: float
     param_bound: float
+    # PyTorch float32 against PyTorch float64 by the same measures: how far float32 rounding
+    # alone moves the same run (a difference in summation order grows over the steps)
+    float32_loss_drift: float = 0.0
+    float32_param_drift: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.loss_error <= self.loss_bound and self.param_error <= self.param_bound
+        """Within the bounds, or (a long run at a high learning rate) no further from PyTorch's
+        float32 run than twice that run is from its float64 twin: then float32 rounding, not the
+        target, is the difference."""
+        return (self.loss_error <= max(self.loss_bound, 2 * self.float32_loss_drift)
+                and self.param_error <= max(self.param_bound, 2 * self.float32_param_drift))
+
+
+def loss_error(losses: np.ndarray, reference: np.ndarray) -> float:
+    """max over steps of |loss - reference| relative to the reference step's loss, or to the run's
+    mean loss where the step's is smaller (a loss near 0 has no relative precision to speak of)."""
+    scale = np.maximum(np.abs(reference), float(np.mean(np.abs(reference))))
+    return float(np.max(np.abs(losses - reference) / np.maximum(scale, 1e-12)))
+
+
+def param_error(params: np.ndarray, reference: TrainingRun) -> float:
+    """max |params - reference's| relative to the largest change training made to a parameter."""
+    change = np.abs(reference.params - reference.params_before)
+    return float(np.abs(np.asarray(params, np.float64) - reference.params).max() / max(float(change.max()), 1e-12))
 
 
 def compare(compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray, order: np.ndarray,
             work: Path, timeout: float = 600.0) -> Comparison:
     """The run on the target beside PyTorch's from the same start over the same order."""
+    import torch
+
     device = run_training(compiled, samples, labels, order, work, timeout)
     o = compiled.options
     reference = train_reference(compiled.graph, samples, labels, order, o.lr, o.momentum, o.weight_decay)
-    loss_error = float(np.max(np.abs(device.losses - reference.losses) / np.maximum(np.abs(reference.losses), 1e-12)))
-    delta = np.abs(device.params.astype(np.float64) - reference.params)
-    change = np.abs(reference.params.astype(np.float64) - reference.params_before)
-    param_error = float(delta.max() / max(float(change.max()), 1e-12))
-    return Comparison(device, reference, loss_error, param_error, LOSS_BOUND[compiled.precision],
-                      PARAM_BOUND[compiled.precision])
+    exact = train_reference(compiled.graph, samples, labels, order, o.lr, o.momentum, o.weight_decay,
+                            dtype=torch.float64)
+    return Comparison(device, reference, loss_error(device.losses, reference.losses),
+                      param_error(device.params, reference), LOSS_BOUND[compiled.precision],
+                      PARAM_BOUND[compiled.precision], loss_error(reference.losses, exact.losses),
+                      param_error(reference.params, exact))
