@@ -129,3 +129,24 @@ def test_project_sources_compile_with_gcc(name, spec, tmp_path):
                *[f"-I{d}" for d in includes], "-c", str(src), "-o", str(tmp_path / "x.o")]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         assert proc.returncode == 0, f"{src.name}: {proc.stderr}"
+
+
+@pytest.mark.parametrize("name", ["nucleo_l4r5zi", "nrf52840_dk"])
+def test_a_training_project_carries_the_training_step(name, tmp_path):
+    from mcuforge.deploy import Training
+    from mcuforge.odl.compiler import Options
+
+    board = load_board(name)
+    project = generate_project(MLP, board, tmp_path / "proj", training=Training("all", Options(batch=2)))
+    _check(project, board)
+    model_h = (project.path / "src" / "model.h").read_text()
+    assert "int mf_model_train_step(const mf_model_train_in_t *in, mf_model_train_out_t *out);" in model_h
+    assert "#define MF_MODEL_BATCH 2" in model_h
+    assert (project.path / "lib" / "mcuforge_kernels" / "src" / "mf_odl_linear_f32.c").is_file()
+
+
+def test_a_training_project_needs_a_floating_point_unit(tmp_path):
+    from mcuforge.deploy import Training
+
+    with pytest.raises(McuforgeError, match=r"sipeed-longan-nano has no floating-point unit; training runs in fp32"):
+        generate_project(MLP, load_board("sipeed-longan-nano"), tmp_path / "proj", training=Training("all"))

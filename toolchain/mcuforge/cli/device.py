@@ -3,6 +3,7 @@ hil (the hardware-in-the-loop suite), run-c (any C program on a target), dot-ben
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -23,11 +24,18 @@ def deploy(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="project folder (default deploy/MODEL-BOARD)"),
     upload_: bool = typer.Option(False, "--upload", help="pio run -t upload, then the HIL smoke test"),
     port: Optional[str] = typer.Option(None, "--port", help="the board's serial port, for the smoke test after --upload"),
+    train: bool = typer.Option(False, "--train", help="the model's training step too (mf_model_train_step, "
+                                                      "called over the HIL link): file.py:factory models"),
+    trainable: str = typer.Option("last:2", "--trainable", help="with --train: last:K, all, biases or layer names"),
+    lr: float = typer.Option(0.01, "--lr", help="with --train: learning rate"),
+    momentum: float = typer.Option(0.9, "--momentum", help="with --train: SGD momentum"),
+    batch: int = typer.Option(1, "--batch", help="with --train: samples per step"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Generate a PlatformIO project for a real board: the model, the HIL firmware, the runtime and
     kernels; checked by building its sources for the board with mcuforge's toolchain."""
-    from ..deploy import generate_project
+    from ..deploy import Training, generate_project
+    from ..odl.compiler import Options
     from ..errors import DoesNotFit
     from ..target import load_board
 
@@ -35,13 +43,16 @@ def deploy(
         b = load_board(board)
         path = out_dir or Path("deploy") / f"{Path(model.split(':')[0]).stem}-{b.name}"
         try:
-            project = generate_project(model, b, path, precision)
+            training = Training(trainable, Options(lr, momentum, 0.0, batch)) if train else None
+            project = generate_project(model, b, path, precision, training=training)
         except DoesNotFit as exc:
             raise McuforgeError(f"{model} does not fit {b.name} ({b.memory.flash.length // 1024} KiB flash, "
                                 f"{b.memory.ram.length // 1024} KiB RAM): {exc.message}", hint=exc.hint) from None
         sizes = project.program.sizes
         figures = {"project": str(path), "board": b.name, "platformio_board": b.platformio.board,
                    "model": model, "precision": project.precision, "model_hash": project.model_hash,
+                   "entry_points": [e["name"] for e in json.loads((project.compiled.out_dir / "compile.json")
+                                                                   .read_text())["entry_points"]],
                    "flash_bytes": sizes.flash, "ram_bytes": sizes.data + sizes.bss + sizes.stack,
                    "flash_total": b.memory.flash.length, "ram_total": b.memory.ram.length}
         if json_out and not upload_:

@@ -96,9 +96,33 @@ def _ini(board: Target, model: str, precision: str) -> str:
     return "\n".join(lines)
 
 
-def generate_project(model: str, board: Target, out: Path, precision: str = "auto", check_build: bool = True) -> Project:
+@dataclass(frozen=True)
+class Training:
+    """deploy --train: the training library (odl/) instead of the inference one: which layers
+    train, and the step's options (odl.compiler.Options)."""
+    trainable: str = "last:2"
+    options: object = None
+
+
+def _compile(model: str, board: Target, precision: str, out: Path, training: Training | None):
+    if training is None:
+        return compile(model, board, precision, out)
+    from ..odl.compiler import Options, compile_training
+    from ..odl.flow import load_graph
+    from ..odl.graph import select_trainable
+
+    graph, _ = load_graph(model)
+    select_trainable(graph, training.trainable)
+    return compile_training(graph, board, "fp32" if precision == "auto" else precision, out,
+                            training.options or Options())
+
+
+def generate_project(model: str, board: Target, out: Path, precision: str = "auto", check_build: bool = True,
+                     training: Training | None = None) -> Project:
     """Write the PlatformIO project for `model` on `board` into `out` and (by default) build its
-    sources with mcuforge's toolchain for the board (raises DoesNotFit with the sizes)."""
+    sources with mcuforge's toolchain for the board (raises DoesNotFit with the sizes). With
+    `training`, the model's library is its training step (mf_model_train_step beside
+    mf_model_run, called over the HIL link's CALL)."""
     if not board.is_board:
         raise McuforgeError(f"{board.name} is a simulated target, not a board",
                             hint="see `mcuforge boards`; simulated targets run with `mcuforge run`")
@@ -106,7 +130,7 @@ def generate_project(model: str, board: Target, out: Path, precision: str = "aut
     if out.exists() and any(out.iterdir()) and not (out / "platformio.ini").is_file():
         raise McuforgeError(f"{out} exists and is not a PlatformIO project; choose an empty or new folder (-o)")
     info = out / "mcuforge"
-    compiled = compile(model, board, precision, info / "model")
+    compiled = _compile(model, board, precision, info / "model", training)
     precision = compiled.precision
     digest = model_hash(compiled)
     for sub in ("src", "lib"):

@@ -32,11 +32,12 @@ class VersionMismatch(HilError):
 
 
 class DeviceError(HilError):
-    """The device answered, with an error status."""
+    """The device answered, with an error status (and what it sent with it)."""
 
-    def __init__(self, message: str, status: int):
+    def __init__(self, message: str, status: int, data: bytes = b""):
         super().__init__(message)
         self.status = status
+        self.data = data
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class Dut:
             raise DeviceReset(f"{name}: the device has no session: it was reset since the handshake" + self._log_tail())
         if answer.status != p.OK:
             raise DeviceError(f"{name}: the device answered '{p.STATUS.get(answer.status, answer.status)}'",
-                              answer.status)
+                              answer.status, answer.data)
         return answer
 
     # -- commands -------------------------------------------------------------------------
@@ -244,12 +245,18 @@ class Dut:
         return points
 
     def call(self, entry: int, data: bytes) -> Inference:
-        """Call entry point `entry` (an index into entry_points()) on `data`: its output, status,
-        cycles and per-layer cycles. Like RUN, a resent CALL is answered again, not run again."""
+        """Call entry point `entry` (an index into entry_points()) on `data`: its output, status
+        (the entry point's return value, also when it is not 0), cycles and per-layer cycles. Like
+        RUN, a resent CALL is answered again, not run again."""
         point = self.entry_points()[entry]
         self.load_input(data, point.in_bytes)
-        answer = self.request(p.CALL, bytes([entry]), timeout=self.run_timeout)
-        status, lo, hi, _ = struct.unpack_from("<iIIH", answer.data)
+        try:
+            data = self.request(p.CALL, bytes([entry]), timeout=self.run_timeout).data
+        except DeviceError as exc:  # the entry point returned non-zero: its status, its output
+            if exc.status != p.ERR_MODEL or len(exc.data) < 14:
+                raise
+            data = exc.data
+        status, lo, hi, _ = struct.unpack_from("<iIIH", data)
         return Inference(self.read_output(point.out_bytes), status, lo | hi << 32, self.read_counters())
 
     def reset_state(self) -> None:

@@ -91,6 +91,46 @@ def _floats(text: str, dtype) -> np.ndarray:
     return bits.astype({4: np.uint32, 2: np.uint16}[dtype.itemsize]).view(dtype)
 
 
+def _refused(compiled: CompiledTraining, status: int, step: int, loss: float, labels: np.ndarray,
+             order: np.ndarray):
+    """The TrainingFailed for a step mf_model_train_step refused with `status`."""
+    classes = compiled.graph.output.size
+    if status == BAD_LABEL:
+        bad = sorted({int(v) for v in np.asarray(labels)[order[step]] if not 0 <= int(v) < classes})
+        raise TrainingFailed(f"step {step}: label {', '.join(map(str, bad))} is outside the model's {classes} "
+                             "classes; the step was refused", hint=f"labels are class indices 0 .. {classes - 1}")
+    if status == NOT_FINITE:
+        raise TrainingFailed(f"step {step}: the loss is {loss} (not finite): training diverged, the weights were "
+                             "not updated from that step", hint=f"lower the learning rate (it is {compiled.options.lr:g})")
+    raise TrainingFailed(f"step {step}: mf_model_train_step returned {status}")
+
+
+def run_training_over_hil(dut, compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray,
+                          order: np.ndarray) -> DeviceRun:
+    """The same run on a device running the HIL firmware with this training library (a board
+    deployed with `mcuforge deploy --train`, or a QEMU board): each step's samples and labels sent
+    with CALL train_step, the loss read back; then the parameters, READ_PARAMS_MAX at a time."""
+    entries = {e.name: i for i, e in enumerate(dut.entry_points())}
+    if "train_step" not in entries:
+        raise McuforgeError("the device runs a model without a training step",
+                            hint="deploy it with `mcuforge deploy --train`")
+    x = np.ascontiguousarray(samples, compiled.input.dtype)
+    losses = []
+    for step, idx in enumerate(order):
+        answer = dut.call(entries["train_step"], x[idx].tobytes() + np.asarray(labels[idx], "<i4").tobytes())
+        losses.append(float(np.frombuffer(answer.output[:4], "<f4")[0]))
+        if answer.status != 0:
+            _refused(compiled, answer.status, step, losses[-1], labels, order)
+    params, total = [], compiled.trainable_elements
+    for offset in range(0, total, READ_PARAMS_MAX):
+        count = min(READ_PARAMS_MAX, total - offset)
+        answer = dut.call(entries["read_params"], np.array([offset, count], "<u4").tobytes())
+        if answer.status != 0:
+            raise McuforgeError(f"read_params({offset}, {count}) returned {answer.status}")
+        params.append(np.frombuffer(answer.output, compiled.input.dtype)[:count])
+    return DeviceRun(np.array(losses, np.float64), np.concatenate(params).astype(np.float32))
+
+
 def run_training(compiled: CompiledTraining, samples: np.ndarray, labels: np.ndarray, order: np.ndarray,
                  work: Path, timeout: float = 600.0) -> DeviceRun:
     """Run len(order) steps; samples NHWC (n, *input_shape), labels (n,), order (steps, batch)."""
@@ -114,18 +154,7 @@ def run_training(compiled: CompiledTraining, samples: np.ndarray, labels: np.nda
     losses = np.array([float(_floats(result.records[f"loss{k}"], np.float32)[0])
                        for k in range(min(steps + 1, len(order)))], np.float64)
     if "train_status" in result.records:
-        status = int(result.records["train_status"])
-        if status == BAD_LABEL:
-            bad = sorted({int(v) for v in np.asarray(labels)[order[steps]]
-                          if not 0 <= int(v) < compiled.graph.output.size})
-            raise TrainingFailed(f"step {steps}: label {', '.join(map(str, bad))} is outside the model's "
-                                 f"{compiled.graph.output.size} classes; the step was refused",
-                                 hint=f"labels are class indices 0 .. {compiled.graph.output.size - 1}")
-        if status == NOT_FINITE:
-            raise TrainingFailed(f"step {steps}: the loss is {losses[-1]} (not finite): training diverged, "
-                                 "the weights were not updated from that step",
-                                 hint=f"lower the learning rate (it is {compiled.options.lr:g})")
-        raise TrainingFailed(f"step {steps}: mf_model_train_step returned {status}")
+        _refused(compiled, int(result.records["train_status"]), steps, losses[-1], labels, order)
     chunks = -(-compiled.trainable_elements // READ_PARAMS_MAX)
     params = np.concatenate([_floats(result.records[f"params{k}"], compiled.input.dtype)
                              for k in range(chunks)]).astype(np.float32)
