@@ -24,16 +24,15 @@
 void MF_ODL_FN(mf_odl_depthwise_fw_)(const mf_odl_conv_t *p, const T *in, const T *w, const T *b, T *out) {
     const int c_n = p->out_c;
     for (int oy = 0; oy < p->out_h; oy++) {
+        const mf_odl_window wy = mf_odl_window_at(oy, p->stride_h, p->pad_top, p->k_h, p->in_h);
         for (int ox = 0; ox < p->out_w; ox++) {
+            const mf_odl_window wx = mf_odl_window_at(ox, p->stride_w, p->pad_left, p->k_w, p->in_w);
             for (int c = 0; c < c_n; c++) {
                 ACC acc = b ? (ACC)b[c] : (ACC)0;
-                for (int ky = 0; ky < p->k_h; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky;
-                    if (iy < 0 || iy >= p->in_h) continue;
-                    for (int kx = 0; kx < p->k_w; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx;
-                        if (ix < 0 || ix >= p->in_w) continue;
-                        const ACC prod = (ACC)in[(iy * p->in_w + ix) * c_n + c] * (ACC)w[(ky * p->k_w + kx) * c_n + c];
+                for (int ky = wy.k0; ky < wy.k1; ky++) {
+                    for (int kx = wx.k0; kx < wx.k1; kx++) {
+                        const int i = ((wy.i0 + ky) * p->in_w + wx.i0 + kx) * c_n + c;
+                        const ACC prod = (ACC)in[i] * (ACC)w[(ky * p->k_w + kx) * c_n + c];
                         acc = acc + prod;
                     }
                 }
@@ -47,16 +46,16 @@ void MF_ODL_FN(mf_odl_depthwise_bw_param_grads_)(const mf_odl_conv_t *p, const T
                                                  T *grad_w, T *grad_b) {
     const int c_n = p->out_c;
     for (int ky = 0; ky < p->k_h; ky++) {
+        const mf_odl_range oys = mf_odl_outputs_of_tap(ky, p->stride_h, p->pad_top, p->out_h, p->in_h);
         for (int kx = 0; kx < p->k_w; kx++) {
+            const mf_odl_range oxs = mf_odl_outputs_of_tap(kx, p->stride_w, p->pad_left, p->out_w, p->in_w);
             for (int c = 0; c < c_n; c++) {
                 T *gw = grad_w + (ky * p->k_w + kx) * c_n + c;
                 ACC acc = (ACC)*gw;
-                for (int oy = 0; oy < p->out_h; oy++) {
+                for (int oy = oys.lo; oy < oys.hi; oy++) {
                     const int iy = oy * p->stride_h - p->pad_top + ky;
-                    if (iy < 0 || iy >= p->in_h) continue;
-                    for (int ox = 0; ox < p->out_w; ox++) {
+                    for (int ox = oxs.lo; ox < oxs.hi; ox++) {
                         const int ix = ox * p->stride_w - p->pad_left + kx;
-                        if (ix < 0 || ix >= p->in_w) continue;
                         const ACC prod = (ACC)grad_out[(oy * p->out_w + ox) * c_n + c]
                                          * (ACC)in[(iy * p->in_w + ix) * c_n + c];
                         acc = acc + prod;
@@ -78,17 +77,17 @@ void MF_ODL_FN(mf_odl_depthwise_bw_input_grads_)(const mf_odl_conv_t *p, const T
                                                  T *grad_in) {
     const int c_n = p->in_c;
     for (int iy = 0; iy < p->in_h; iy++) {
+        const mf_odl_range kys = mf_odl_taps_reading(iy, p->stride_h, p->pad_top, p->k_h, p->out_h);
         for (int ix = 0; ix < p->in_w; ix++) {
+            const mf_odl_range kxs = mf_odl_taps_reading(ix, p->stride_w, p->pad_left, p->k_w, p->out_w);
             for (int c = 0; c < c_n; c++) {
                 ACC acc = (ACC)0;
-                for (int ky = 0; ky < p->k_h; ky++) {
-                    const int ty = iy + p->pad_top - ky; /* oy * stride_h */
-                    if (ty < 0 || ty % p->stride_h != 0 || ty / p->stride_h >= p->out_h) continue;
-                    for (int kx = 0; kx < p->k_w; kx++) {
-                        const int tx = ix + p->pad_left - kx; /* ox * stride_w */
-                        if (tx < 0 || tx % p->stride_w != 0 || tx / p->stride_w >= p->out_w) continue;
-                        const int o = (ty / p->stride_h) * p->out_w + tx / p->stride_w;
-                        const ACC prod = (ACC)grad_out[o * c_n + c] * (ACC)w[(ky * p->k_w + kx) * c_n + c];
+                for (int ky = kys.lo; ky < kys.hi; ky += p->stride_h) {
+                    const int oy = (iy + p->pad_top - ky) / p->stride_h;
+                    for (int kx = kxs.lo; kx < kxs.hi; kx += p->stride_w) {
+                        const int ox = (ix + p->pad_left - kx) / p->stride_w;
+                        const ACC prod = (ACC)grad_out[(oy * p->out_w + ox) * c_n + c]
+                                         * (ACC)w[(ky * p->k_w + kx) * c_n + c];
                         acc = acc + prod;
                     }
                 }

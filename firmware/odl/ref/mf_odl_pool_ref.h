@@ -24,16 +24,14 @@
 void MF_ODL_FN(mf_odl_avg_pool_fw_)(const mf_odl_pool_t *p, const T *in, T *out) {
     const T scale = (T)(1.0f / (float)(p->k_h * p->k_w));
     for (int oy = 0; oy < p->out_h; oy++) {
+        const mf_odl_window wy = mf_odl_window_at(oy, p->stride_h, p->pad_top, p->k_h, p->in_h);
         for (int ox = 0; ox < p->out_w; ox++) {
+            const mf_odl_window wx = mf_odl_window_at(ox, p->stride_w, p->pad_left, p->k_w, p->in_w);
             for (int c = 0; c < p->c; c++) {
                 T acc = (T)0;
-                for (int ky = 0; ky < p->k_h; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky;
-                    if (iy < 0 || iy >= p->in_h) continue;
-                    for (int kx = 0; kx < p->k_w; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx;
-                        if (ix < 0 || ix >= p->in_w) continue;
-                        acc = acc + in[(iy * p->in_w + ix) * p->c + c];
+                for (int ky = wy.k0; ky < wy.k1; ky++) {
+                    for (int kx = wx.k0; kx < wx.k1; kx++) {
+                        acc = acc + in[((wy.i0 + ky) * p->in_w + wx.i0 + kx) * p->c + c];
                     }
                 }
                 const T v = acc * scale;
@@ -46,16 +44,16 @@ void MF_ODL_FN(mf_odl_avg_pool_fw_)(const mf_odl_pool_t *p, const T *in, T *out)
 void MF_ODL_FN(mf_odl_avg_pool_bw_)(const mf_odl_pool_t *p, const T *grad_out, T *grad_in) {
     const T scale = (T)(1.0f / (float)(p->k_h * p->k_w));
     for (int iy = 0; iy < p->in_h; iy++) {
+        const mf_odl_range kys = mf_odl_taps_reading(iy, p->stride_h, p->pad_top, p->k_h, p->out_h);
         for (int ix = 0; ix < p->in_w; ix++) {
+            const mf_odl_range kxs = mf_odl_taps_reading(ix, p->stride_w, p->pad_left, p->k_w, p->out_w);
             for (int c = 0; c < p->c; c++) {
                 T acc = (T)0;
-                for (int ky = 0; ky < p->k_h; ky++) {
-                    const int ty = iy + p->pad_top - ky; /* oy * stride_h */
-                    if (ty < 0 || ty % p->stride_h != 0 || ty / p->stride_h >= p->out_h) continue;
-                    for (int kx = 0; kx < p->k_w; kx++) {
-                        const int tx = ix + p->pad_left - kx; /* ox * stride_w */
-                        if (tx < 0 || tx % p->stride_w != 0 || tx / p->stride_w >= p->out_w) continue;
-                        acc = acc + grad_out[((ty / p->stride_h) * p->out_w + tx / p->stride_w) * p->c + c];
+                for (int ky = kys.lo; ky < kys.hi; ky += p->stride_h) {
+                    const int oy = (iy + p->pad_top - ky) / p->stride_h;
+                    for (int kx = kxs.lo; kx < kxs.hi; kx += p->stride_w) {
+                        const int ox = (ix + p->pad_left - kx) / p->stride_w;
+                        acc = acc + grad_out[(oy * p->out_w + ox) * p->c + c];
                     }
                 }
                 const T v = acc * scale;
@@ -68,14 +66,12 @@ void MF_ODL_FN(mf_odl_avg_pool_bw_)(const mf_odl_pool_t *p, const T *grad_out, T
 /* The index into `in` of the first maximum of window (oy, ox), channel c; -1 when the window
  * has no tap inside the input. */
 static int MF_ODL_FN(mf_odl_max_at_)(const mf_odl_pool_t *p, const T *in, int oy, int ox, int c) {
+    const mf_odl_window wy = mf_odl_window_at(oy, p->stride_h, p->pad_top, p->k_h, p->in_h);
+    const mf_odl_window wx = mf_odl_window_at(ox, p->stride_w, p->pad_left, p->k_w, p->in_w);
     int at = -1;
-    for (int ky = 0; ky < p->k_h; ky++) {
-        const int iy = oy * p->stride_h - p->pad_top + ky;
-        if (iy < 0 || iy >= p->in_h) continue;
-        for (int kx = 0; kx < p->k_w; kx++) {
-            const int ix = ox * p->stride_w - p->pad_left + kx;
-            if (ix < 0 || ix >= p->in_w) continue;
-            const int i = (iy * p->in_w + ix) * p->c + c;
+    for (int ky = wy.k0; ky < wy.k1; ky++) {
+        for (int kx = wx.k0; kx < wx.k1; kx++) {
+            const int i = ((wy.i0 + ky) * p->in_w + wx.i0 + kx) * p->c + c;
             if (at < 0 || in[i] > in[at]) at = i;
         }
     }
