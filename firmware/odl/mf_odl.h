@@ -102,7 +102,8 @@ MF_ODL_DECLARE(mf_odl_f16, f16_acc32)
     float mf_odl_mse_##S(int32_t n, const T *out, const T *target, float scale, T *grad);             \
     /* SGD with momentum, PyTorch's (dampening 0, not Nesterov): g = grad + weight_decay * w;        \
      * m = momentum * m + g; w -= lr * m. m starts at zero (PyTorch's first step sets m = g: the   \
-     * same). Computed in fp32; m and w are rounded to the storage type once per step */            \
+     * same). Computed in fp32; m and w are rounded to the storage type once per step. m NULL:      \
+     * no momentum (w -= lr * g), for momentum 0 */                                                  \
     void mf_odl_sgd_##S(int32_t n, float lr, float momentum, float weight_decay, T *w, T *m,          \
                         const T *grad);
 

@@ -65,10 +65,10 @@ def _data(shape, n, classes, seed=0):
     return rng.uniform(-1, 1, (n, *shape)).astype(np.float32), rng.integers(0, classes, n)
 
 
-def _train(graph, target, precision, tmp_path, steps=50, batch=2, lr=0.05, samples=16, **kw):
+def _train(graph, target, precision, tmp_path, steps=50, batch=2, lr=0.05, samples=16, momentum=0.9, **kw):
     x, y = _data(graph.torch_input_shape, samples, graph.output.size)
     compiled = compile_training(graph, load_target(target), precision, tmp_path / "lib",
-                                Options(lr=lr, momentum=0.9, batch=batch, **kw))
+                                Options(lr=lr, momentum=momentum, batch=batch, **kw))
     return compare(compiled, graph.to_nhwc(x), y, order_of(samples, steps, batch), tmp_path / "work")
 
 
@@ -174,3 +174,14 @@ def test_training_the_last_two_dscnn_layers_in_fp16_fits_64_kib(tmp_path):
     ram = compiled.plan.arena_size + compiled.state.size
     assert ram == 62_928 and ram <= 64 * 1024
     assert compiled.schedule.masked == {17}  # the ReLU before the global pooling keeps a bit per value
+
+
+def test_without_momentum_there_is_no_momentum_state(tmp_path):
+    graph = _everything("all")
+    with_momentum = compile_training(graph, load_target("host"), "fp32", tmp_path / "a", Options(momentum=0.9))
+    plain = compile_training(graph, load_target("host"), "fp32", tmp_path / "b", Options(momentum=0.0))
+    weights = 4 * with_momentum.trainable_elements
+    assert plain.ram()["optimizer_state"] == 0 and with_momentum.ram()["optimizer_state"] == weights
+    assert plain.state.size < with_momentum.state.size
+    r = _train(graph, "host", "fp32", tmp_path, lr=0.05, momentum=0.0)
+    assert r.loss_error <= 1e-4 and r.param_error <= 1e-4, (r.loss_error, r.param_error)

@@ -5,7 +5,8 @@
  *     v = momentum * m + g;          m = (T)v
  *     w = (T)(w - lr * v)            (v unrounded: for _f16 the step is not rounded to fp16
  *                                     before it is applied)
- * m and w are rounded to T once each. With m zero, the first step sets m = g, as PyTorch's. */
+ * m and w are rounded to T once each. With m zero, the first step sets m = g, as PyTorch's.
+ * m NULL (momentum 0: PyTorch keeps no buffer either): v = g. */
 #include "mf_odl_ref.h"
 
 void MF_ODL_FN(mf_odl_sgd_)(int32_t n, float lr, float momentum, float weight_decay, T *w, T *m,
@@ -14,11 +15,14 @@ void MF_ODL_FN(mf_odl_sgd_)(int32_t n, float lr, float momentum, float weight_de
         const float wi = (float)w[i];
         const float decay = weight_decay * wi;
         const float g = (float)grad[i] + decay;
-        const float mm = momentum * (float)m[i];
-        const float v = mm + g;
+        float v = g;
+        if (m) {
+            const float mm = momentum * (float)m[i];
+            v = mm + g;
+            m[i] = (T)v;
+        }
         const float step = lr * v;
         const float wn = wi - step;
-        m[i] = (T)v;
         w[i] = (T)wn;
     }
 }

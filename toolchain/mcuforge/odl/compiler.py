@@ -121,7 +121,8 @@ class CompiledTraining:
         trained = self.trainable_elements * item
         kept = sum(b.size for b in self.schedule.buffers if b.name.startswith("a") and b.last > len(self.graph.nodes))
         grads = sum(b.size for b in self.schedule.buffers if b.name.startswith(("gw", "gb")))
-        return {"trained_weights": trained, "optimizer_state": trained, "parameter_gradients": grads,
+        return {"trained_weights": trained, "optimizer_state": trained if self.options.momentum else 0,
+                "parameter_gradients": grads,
                 "kept_activations": kept, "arena": self.plan.arena_size, "state": self.state.size}
 
     def backward_macs(self) -> int:
@@ -244,13 +245,12 @@ def compile_training(graph: TrainGraph, target: Target, precision: str, out_dir:
     item = np.dtype(DTYPE[precision]).itemsize
     sched = schedule(graph, item)
     plan = plan_greedy_by_size(sched.buffers, sched.steps)
-    state = plan_state({f"{kind}{n.index}": size * item for n in graph.nodes
-                        for kind, size, train in (("w", n.weight.size if n.weight is not None else 0, n.train_weight),
-                                                  ("b", n.bias.size if n.bias is not None else 0, n.train_bias))
-                        if train} | {f"m{kind}{n.index}": size * item for n in graph.nodes
-                        for kind, size, train in (("w", n.weight.size if n.weight is not None else 0, n.train_weight),
-                                                  ("b", n.bias.size if n.bias is not None else 0, n.train_bias))
-                        if train})
+    tensors = [(kind, n, size) for n in graph.nodes
+               for kind, size, train in (("w", n.weight.size if n.weight is not None else 0, n.train_weight),
+                                         ("b", n.bias.size if n.bias is not None else 0, n.train_bias)) if train]
+    # trained tensors, then their momentum (none at momentum 0: PyTorch keeps no buffer either)
+    state = plan_state({f"{kind}{n.index}": size * item for kind, n, size in tensors} |
+                       ({f"m{kind}{n.index}": size * item for kind, n, size in tensors} if options.momentum else {}))
     weight_bytes = sum((n.weight.size + (n.bias.size if n.bias is not None else 0)) * item
                        for n in graph.nodes if n.op in PARAM_OPS)
     if weight_bytes > target.memory.flash.length:
@@ -376,8 +376,9 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
     for kind, n, data in _flat_params(graph):
         reset.append(f"__builtin_memcpy(mf_state + {state.offset(f'{kind}{n.index}')}, mf_{kind}{n.index}, "
                      f"{data.size * np_dtype.itemsize});")
-        reset.append(f"__builtin_memset(mf_state + {state.offset(f'm{kind}{n.index}')}, 0, "
-                     f"{data.size * np_dtype.itemsize});")
+        if options.momentum:
+            reset.append(f"__builtin_memset(mf_state + {state.offset(f'm{kind}{n.index}')}, 0, "
+                         f"{data.size * np_dtype.itemsize});")
     lines += ["", *library.model_c_common([n.name for n in graph.nodes], max(plan.arena_size, 16), state.size, reset)]
     # parameter structs
     for n in graph.nodes:
@@ -477,9 +478,12 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
     trained = _flat_params(graph)
     zero = [f"    __builtin_memset(mf_arena + {plan.offset(f'g{kind}{n.index}')}, 0, {data.size * np_dtype.itemsize});"
             for kind, n, data in trained]
+
+    def momentum(kind: str, n: Node) -> str:
+        return f"(({T} *)(mf_state + {state.offset(f'm{kind}{n.index}')}))" if options.momentum else "NULL"
+
     update = [f"    mf_odl_sgd_{sfx('sgd')}({data.size}, {_c_float(options.lr)}, {_c_float(options.momentum)}, "
-              f"{_c_float(options.weight_decay)}, {param(n, kind)}, "
-              f"(({T} *)(mf_state + {state.offset(f'm{kind}{n.index}')})), "
+              f"{_c_float(options.weight_decay)}, {param(n, kind)}, {momentum(kind, n)}, "
               f"(({T} *)(mf_arena + {plan.offset(f'g{kind}{n.index}')})));  /* {n.name} */"
               for kind, n, data in trained]
     params_bytes = sum(data.size for _, _, data in trained) * np_dtype.itemsize
