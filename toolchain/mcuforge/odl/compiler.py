@@ -225,7 +225,7 @@ def compile_training(graph: TrainGraph, target: Target, precision: str, out_dir:
                      options: Options = Options()) -> CompiledTraining:
     start = time.perf_counter()
     if precision not in PRECISIONS:
-        raise McuforgeError(f"training precision {precision!r}", hint=f"choose one of {', '.join(PRECISIONS)}")
+        raise McuforgeError(f"unknown training precision {precision!r}", hint=f"choose one of {', '.join(PRECISIONS)}")
     if not target.has("fpu"):
         raise McuforgeError(f"{target.name} has no floating-point unit; training runs in fp32 or fp16",
                             hint="use a target with an FPU")
