@@ -376,8 +376,12 @@ TRAIN_MODELS = [(f"{ROOT}/models/odl_layers.py:conv3x3", "all"), (f"{ROOT}/model
 
 
 def training_jobs(only):
-    return [TrainJob(m, t.name, p, trainable) for m, trainable in TRAIN_MODELS
-            for t in _targets(only) if t.name in TRAIN_TARGETS for p in (("fp32", "fp16") if t.has("fp16") else ("fp32",))]
+    """Each training run, and an inference run of the same model, target and precision (the
+    bound mcuforge kernels) for the backward-over-inference ratio."""
+    runs = [(m, trainable, t.name, p) for m, trainable in TRAIN_MODELS for t in _targets(only)
+            if t.name in TRAIN_TARGETS for p in (("fp32", "fp16") if t.has("fp16") else ("fp32",))]
+    inference = {Job(m, t, p): None for m, _, t, p in runs}
+    return [TrainJob(m, t, p, trainable) for m, trainable, t, p in runs] + list(inference)
 
 
 def training_render(jobs, rows):
@@ -395,14 +399,23 @@ def training_render(jobs, rows):
             return ""
         return f"{other['figures']['instructions_per_step'] / r['figures']['instructions_per_step']:.2f}x"
 
+    def inference(r):
+        row = rows.get(Job(r["job"]["model"], r["job"]["target"], r["job"]["precision"]).key)
+        return row["figures"]["mac_per_insn"] if row and row["status"] == "ok" else None
+
+    def of_inference(r):
+        mpi, backward = inference(r), r["figures"]["mac_per_instr"]["backward"]
+        return f"{100 * backward / mpi:.0f} %" if mpi and backward else ""
+
     columns = [("model", lambda r: label(r["job"]).removesuffix(".make")), ("trains", lambda r: r["job"]["trainable"]),
                ("target", lambda r: r["job"]["target"]), ("precision", lambda r: r["job"]["precision"]),
                ("instructions / step", fig("instructions_per_step")),
                ("forward", per("instructions", "forward")), ("forward MAC/instr", mpi("forward")),
                ("backward", per("instructions", "backward")), ("backward MAC/instr", mpi("backward")),
-               ("fp16 speed-up", speedup),
+               ("inference MAC/instr", lambda r: f"{inference(r):.3f}" if inference(r) else ""),
+               ("backward / inference", of_inference), ("fp16 speed-up", speedup),
                ("training RAM B", lambda r: f"{r['figures']['ram']['arena'] + r['figures']['ram']['state']:,}")]
-    return render_markdown(_rows(jobs, rows), columns, first=4)
+    return render_markdown(_rows([j for j in jobs if isinstance(j, TrainJob)], rows), columns, first=4)
 
 
 TABLES = {"models": Table(models_jobs, models_render), "int8": Table(int8_jobs, int8_render),

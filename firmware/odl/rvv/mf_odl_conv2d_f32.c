@@ -1,0 +1,4 @@
+/* mcuforge ODL conv2d, RVV (Zve32f + Zvfh), fp32: bit for bit ref/mf_odl_conv2d_f32.c.
+ * How: mf_odl_conv2d_rvv.h. */
+#define MFR_MODE MFR_F32
+#include "mf_odl_conv2d_rvv.h"

@@ -1,0 +1,344 @@
+"""ISA variants of the on-device-learning layer primitives (firmware/odl/arm_mve/, firmware/odl/rvv/)
+bit for bit against the portable reference (firmware/odl/ref/) on their own target, and their
+instruction counts.
+
+One program per (target, suffix) links both: the variant files as the compiler copies them (the
+variant folder's .c and .h and mf_odl.h in one flat folder: a variant that reached for anything
+else would not build) and ref's, compiled through a wrapper that renames ref's symbols (ref_...).
+Every case runs the three primitives of both on the same inputs (bw_param_grads adds into the
+same pre-filled gradients) and prints every output as hex bit patterns, each output array with 8
+sentinel elements past its end; the two must be identical, sentinels included (a variant writes
+nothing outside its outputs). The shapes cover channel tails (3, 5, 9, 17, 33 channels against 4
+and 8 lanes), strides 1, 2 and 3 (input pixels no window reads), symmetric, asymmetric and TF
+SAME padding, 1x1 (the pointwise path), 5x5 and 10x4 kernels, linear sizes off the lane count.
+An op whose variant file a target lacks is not tested there (the compiler falls back to ref).
+
+Instructions of one call (QEMU, bench markers around each call; zvfh: LMUL-weighted), ref ->
+variant, and the variant's MAC/instr; MACs: output elements x taps x in_c for conv2d, output
+elements x taps for depthwise, in x out for linear, each backward primitive counted with the
+forward's MACs. Layers (test_variant_instructions measures and prints them, clang 19 -O2): DS-CNN
+pointwise (25x5x64 -> 64, 1x1), DS-CNN depthwise (25x5x64, 3x3, pad 1), conv 3x3 16 -> 16 on
+32x32 (pad 1), linear 64 -> 12.
+
+  layer (MACs) call    | M55 fp32            | M55 fp16            | zvfh fp32           | zvfh fp16
+  pw (512k)    fw      |  3.19M->421.7k 1.21 |  3.18M->269.7k 1.90 |  1.18M->400.2k 1.28 | 744.0k->201.3k 2.54
+               bw_param| 13.40M->536.7k 0.95 | 13.40M->269.4k 1.90 |  6.78M->380.5k 1.35 |  6.78M->190.8k 2.68
+               bw_input|  4.16M->489.5k 1.05 |  4.15M->272.4k 1.88 |  1.29M->402.7k 1.27 | 861.8k->203.8k 2.51
+  dw (72k)     fw      | 920.2k->117.7k 0.61 | 914.2k-> 61.4k 1.17 |  1.15M->101.3k 0.71 |  1.15M-> 52.5k 1.37
+               bw_param|  1.76M->126.4k 0.57 |  1.76M-> 63.3k 1.14 | 851.5k-> 87.2k 0.83 | 851.5k-> 43.7k 1.65
+               bw_input|  1.40M->134.7k 0.53 |  1.40M-> 71.2k 1.01 |  1.42M->103.4k 0.70 |  1.42M-> 53.6k 1.34
+  conv (2.36M) fw      | 15.69M-> 1.83M 1.29 | 15.67M-> 1.18M 2.01 |  6.94M-> 1.72M 1.37 |  4.80M->866.9k 2.72
+               bw_param| 23.91M-> 2.35M 1.00 | 23.91M-> 1.18M 2.00 | 20.25M-> 1.65M 1.43 | 20.25M->827.5k 2.85
+               bw_input| 21.95M-> 2.35M 1.00 | 21.90M-> 1.27M 1.86 |  7.81M-> 1.83M 1.29 |  5.79M->928.7k 2.54
+  fc (768)     fw      |   4332->   822 0.93 |   4321->   866 0.89 |   1515->  1353 0.57 |    890->   692 1.11
+               bw_param|   1406->  1229 0.62 |    828->   649 1.18 |   1743->  1107 0.69 |   1080->   571 1.35
+               bw_input|   6123->   853 0.90 |   6122->   444 1.73 |   7576->   861 0.89 |   7511->   443 1.73
+
+  f16_acc32 variant MAC/instr (fw/bw_param/bw_input) M55: pw 1.11/1.17/1.04, dw 0.47/0.66/0.36, conv 1.19/1.23/1.02
+  f16_acc32 variant MAC/instr (fw/bw_param/bw_input) zvfh: pw 1.98/2.09/1.94, dw 0.93/1.19/0.92, conv 2.14/2.24/1.93
+
+fp16 against fp32 (variant instructions): zvfh 1.9-2.0x throughout (an LMUL=2 vector holds 16
+fp16 lanes instead of 8, and the scalar loads of vector x scalar products are as many); M55 2.0x
+for bw_param_grads, 1.9-2.0x for depthwise, 1.55-1.85x for the conv2d fw and bw_input_grads, whose
+fp32 scalars come in pairs (LDRD) and fp16 ones one at a time (LDRH), and whose fp16 gathers move
+their base by an ADD (fp32's write back). Backward MAC/instr is at least 76 % of the same
+variant's forward (often more than 100 %), but for fc bw_param_grads on M55 fp32 (one product and
+one sum per weight, each weight loaded and stored: 67 %).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mcuforge.build import build_program
+from mcuforge.paths import FIRMWARE_DIR
+from mcuforge.sim import run_program
+from mcuforge.target import load_target
+
+ODL_DIR = FIRMWARE_DIR / "odl"
+REF_DIR = ODL_DIR / "ref"
+VARIANT = {"qemu-cortex-m55": "arm_mve", "qemu-rv32-zve32f-zvfh": "rvv"}
+OPS = ("conv2d", "depthwise", "linear")
+PRIMITIVES = ("fw", "bw_param_grads", "bw_input_grads")
+# storage dtype, its C bit-pattern type, numpy bit type, the C storage type
+SUFFIX = {
+    "f32": (np.float32, "uint32_t", np.uint32, "float"),
+    "f16": (np.float16, "uint16_t", np.uint16, "mf_odl_f16"),
+    "f16_acc32": (np.float16, "uint16_t", np.uint16, "mf_odl_f16"),
+}
+SENTINEL = 8  # elements past each output array that must stay untouched
+CASES = [(t, s) for t in VARIANT for s in SUFFIX]
+
+
+@dataclass
+class Case:
+    """One layer: its parameter struct, its inputs and the outputs both implementations write."""
+
+    name: str
+    op: str
+    param: str  # the C initializer of its mf_odl_conv_t / mf_odl_linear_t
+    bias: bool
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)  # x, w, b, gout, gw, gb
+    sizes: dict[str, int] = field(default_factory=dict)           # out, gin
+    macs: int = 0
+
+
+def _outputs(c: Case) -> list[str]:
+    return ["out", "gw", "gb", "gin"] if c.bias else ["out", "gw", "gin"]
+
+
+def _conv_case(rng, dtype, op, name, shape, bias=True) -> Case:
+    """shape = ((h, w, in_c), out_c, (kh, kw), (sh, sw), (top, left, bottom, right)); depthwise:
+    out_c == in_c."""
+    (h, wd, ic), oc, (kh, kw), (sh, sw), (pt, pl, pb, pr) = shape
+    oh, ow = (h + pt + pb - kh) // sh + 1, (wd + pl + pr - kw) // sw + 1
+    u = lambda *s: rng.uniform(-1, 1, s).astype(dtype)
+    w = u(oc, kh, kw, ic) if op == "conv2d" else u(kh, kw, ic)
+    c = Case(name, op, f"{{{h}, {wd}, {ic}, {oh}, {ow}, {oc}, {kh}, {kw}, {sh}, {sw}, {pt}, {pl}}}", bias)
+    c.inputs.update(x=u(h, wd, ic), w=w, b=u(oc), gout=u(oh, ow, oc), gw=u(*w.shape), gb=u(oc))
+    c.sizes.update(out=oh * ow * oc, gin=h * wd * ic)
+    if not bias:
+        del c.inputs["b"], c.inputs["gb"]
+    c.macs = oh * ow * oc * kh * kw * (ic if op == "conv2d" else 1)
+    return c
+
+
+def _linear_case(rng, dtype, name, n_in, n_out, bias=True) -> Case:
+    u = lambda *s: rng.uniform(-1, 1, s).astype(dtype)
+    c = Case(name, "linear", f"{{{n_in}, {n_out}}}", bias)
+    c.inputs.update(x=u(n_in), w=u(n_out, n_in), b=u(n_out), gout=u(n_out), gw=u(n_out, n_in), gb=u(n_out))
+    c.sizes.update(out=n_out, gin=n_in)
+    if not bias:
+        del c.inputs["b"], c.inputs["gb"]
+    c.macs = n_in * n_out
+    return c
+
+
+def _cases(dtype) -> list[Case]:
+    rng = np.random.default_rng(7)
+    cases = []
+    for name, shape, bias in [
+        ("conv_3x3", ((5, 7, 3), 5, (3, 3), (1, 1), (1, 1, 1, 1)), True),
+        ("conv_3x3_wide", ((5, 13, 5), 17, (3, 3), (1, 1), (1, 1, 1, 1)), True),
+        ("conv_3x3_s2", ((6, 9, 17), 7, (3, 3), (2, 2), (0, 0, 1, 1)), False),      # TF SAME, stride 2
+        ("conv_3x3_s2_p1", ((9, 11, 8), 12, (3, 3), (2, 2), (1, 1, 1, 1)), True),
+        ("conv_1x1", ((4, 5, 33), 33, (1, 1), (1, 1), (0, 0, 0, 0)), True),         # pointwise
+        ("conv_1x1_s2", ((5, 5, 3), 4, (1, 1), (2, 2), (0, 0, 0, 0)), False),       # pixels no window reads
+        ("conv_1x1_pad", ((3, 4, 9), 5, (1, 1), (1, 1), (1, 0, 0, 1)), True),       # 1x1 reading padding
+        ("conv_2x2_s3", ((7, 8, 4), 9, (2, 2), (3, 3), (0, 0, 0, 0)), True),
+        ("conv_5x5", ((8, 9, 9), 9, (5, 5), (1, 1), (2, 2, 2, 2)), True),
+        ("conv_dscnn", ((49, 10, 1), 6, (10, 4), (2, 2), (5, 1, 5, 1)), True),      # DS-CNN's first layer
+        ("conv_2x3_asym", ((7, 6, 5), 3, (2, 3), (2, 1), (1, 0, 0, 2)), True),      # asymmetric padding
+        ("conv_3x3_c16", ((6, 10, 16), 16, (3, 3), (1, 1), (1, 1, 1, 1)), False),
+    ]:
+        cases.append(_conv_case(rng, dtype, "conv2d", name, shape, bias))
+    for name, shape, bias in [
+        ("dw_3x3", ((6, 7, 5), 5, (3, 3), (1, 1), (1, 1, 1, 1)), True),
+        ("dw_3x3_wide", ((5, 12, 17), 17, (3, 3), (1, 1), (1, 1, 1, 1)), True),
+        ("dw_3x3_c33", ((4, 9, 33), 33, (3, 3), (1, 1), (1, 1, 1, 1)), False),
+        ("dw_3x3_s2", ((7, 8, 9), 9, (3, 3), (2, 2), (1, 1, 1, 1)), False),
+        ("dw_3x3_s2_same", ((5, 6, 4), 4, (3, 3), (2, 2), (0, 0, 1, 1)), True),
+        ("dw_5x5", ((9, 10, 3), 3, (5, 5), (1, 1), (2, 2, 2, 2)), True),
+        ("dw_10x4", ((12, 9, 8), 8, (10, 4), (2, 2), (5, 1, 5, 1)), True),
+        ("dw_1x1", ((3, 4, 6), 6, (1, 1), (1, 1), (0, 0, 0, 0)), True),
+        ("dw_2x2_s3", ((7, 8, 5), 5, (2, 2), (3, 3), (0, 0, 0, 0)), False),
+        ("dw_3x2_asym", ((7, 6, 16), 16, (3, 2), (2, 1), (1, 0, 0, 2)), True),
+    ]:
+        cases.append(_conv_case(rng, dtype, "depthwise", name, shape, bias))
+    for n_in, n_out, bias in [(37, 11, True), (64, 10, False), (5, 3, True), (33, 17, True), (100, 33, True),
+                              (16, 64, True), (3, 1, False), (250, 9, True), (8, 8, True)]:
+        cases.append(_linear_case(rng, dtype, f"fc_{n_in}_{n_out}", n_in, n_out, bias))
+    if dtype == np.float16:  # filters and rows too long for Helium's 16-bit gather offsets (> 9362)
+        shape = ((2, 2, 1050), 2, (3, 3), (1, 1), (1, 1, 1, 1))
+        cases.append(_conv_case(rng, dtype, "conv2d", "conv_long_filter", shape))
+        cases.append(_linear_case(rng, dtype, "fc_9400_2", 9400, 2))
+    return cases
+
+
+def _words(a: np.ndarray, bits) -> str:
+    return ", ".join(f"0x{int(v):x}" for v in a.reshape(-1).view(bits))
+
+
+def _array(ctype: str, word: str, name: str, n: int, init: str) -> str:
+    return f"static const union {{ {word} u[{n}]; {ctype} f[{n}]; }} {name} = {{{{{init}}}}};"
+
+
+def _renames(suffix: str, ops) -> list[str]:
+    return [f"#define mf_odl_{op}_{p}_{suffix} ref_mf_odl_{op}_{p}_{suffix}" for op in ops for p in PRIMITIVES]
+
+
+def _program(cases: list[Case], suffix: str, ops, bench: bool) -> str:
+    """main.c: every case through the variant then ref. bench: each call between bench
+    markers, and only a comparison record per output (the arrays are large)."""
+    dtype, word, bits, ctype = SUFFIX[suffix]
+    sentinel = "0x7e7e7e7e" if word == "uint32_t" else "0x7e7e"
+    lines = ['#include "mf_odl.h"', '#include "mf_runtime.h"', "", *_renames(suffix, OPS),
+             "/* ref's primitives, renamed */", f"MF_ODL_DECLARE({ctype}, {suffix})", ""]
+    lines += [f"#undef mf_odl_{op}_{p}_{suffix}" for op in OPS for p in PRIMITIVES]
+    if bench:  # the count of elements that differ
+        lines += [f"static void same(const char *key, const {word} *a, const {word} *b, int n) {{",
+                  "    int differ = 0;",
+                  "    for (int i = 0; i < n; i++) differ += a[i] != b[i];",
+                  '    mf_printf("@mf %s=%d\\n", key, differ);',
+                  "}", ""]
+    else:
+        lines += [f"static void put(const char *key, const {word} *v, int n) {{",
+                  '    mf_printf("@mf %s=", key);',
+                  '    for (int i = 0; i < n; i++) mf_printf(i ? ",%x" : "%x", (unsigned)v[i]);',
+                  '    mf_printf("\\n");',
+                  "}", ""]
+    body = []
+    for c in cases:
+        if c.op not in ops:
+            continue
+        kind = "mf_odl_linear_t" if c.op == "linear" else "mf_odl_conv_t"
+        lines.append(f"static const {kind} {c.name}_p = {c.param};")
+        for key, data in c.inputs.items():
+            lines.append(_array(ctype, word, f"{c.name}_{key}", data.size, _words(data.astype(dtype), bits)))
+        # outputs (zero-initialized, RAM only): sentinels, and the pre-filled gradients, set at run time
+        for key in _outputs(c):
+            n = c.sizes[key] if key in c.sizes else c.inputs[key].size
+            for who in ("v", "r"):
+                lines.append(f"static union {{ {word} u[{n + SENTINEL}]; {ctype} f[{n + SENTINEL}]; }} "
+                             f"{c.name}_{key}_{who};")
+                body.append(f"    for (int i = 0; i < {n + SENTINEL}; i++) {c.name}_{key}_{who}.u[i] = "
+                            + (f"i < {n} ? {c.name}_{key}.u[i] : {sentinel};" if key in c.inputs else f"{sentinel};"))
+        b = f"{c.name}_b.f" if c.bias else "0"
+        for who, prefix in (("v", ""), ("r", "ref_")):
+            gb = f"{c.name}_gb_{who}.f" if c.bias else "0"
+            calls = [
+                f"{prefix}mf_odl_{c.op}_fw_{suffix}(&{c.name}_p, {c.name}_x.f, {c.name}_w.f, {b}, "
+                f"{c.name}_out_{who}.f);",
+                f"{prefix}mf_odl_{c.op}_bw_param_grads_{suffix}(&{c.name}_p, {c.name}_x.f, {c.name}_gout.f, "
+                f"{c.name}_gw_{who}.f, {gb});",
+                f"{prefix}mf_odl_{c.op}_bw_input_grads_{suffix}(&{c.name}_p, {c.name}_gout.f, {c.name}_w.f, "
+                f"{c.name}_gin_{who}.f);",
+            ]
+            for call in calls:
+                body += ["    mf_bench_start();", f"    {call}", "    mf_bench_stop();"] if bench else [f"    {call}"]
+        for key in _outputs(c):
+            n = (c.sizes[key] if key in c.sizes else c.inputs[key].size) + SENTINEL
+            if bench:
+                body.append(f'    same("{c.name}_{key}", {c.name}_{key}_v.u, {c.name}_{key}_r.u, {n});')
+            else:
+                body += [f'    put("{c.name}_{key}_v", {c.name}_{key}_v.u, {n});',
+                         f'    put("{c.name}_{key}_r", {c.name}_{key}_r.u, {n});']
+    return "\n".join(lines + ["", "int main(void) {", *body, "    return 0;", "}", ""])
+
+
+def _variant_ops(target_name: str, suffix: str) -> list[str]:
+    folder = ODL_DIR / VARIANT[target_name]
+    return [op for op in OPS if (folder / f"mf_odl_{op}_{suffix}.c").is_file()]
+
+
+def _run(target_name: str, suffix: str, cases: list[Case], work: Path, bench: bool):
+    """Builds and runs the program: its records, and its bench regions (bench)."""
+    target = load_target(target_name)
+    ops = _variant_ops(target_name, suffix)
+    flat = work / "variant"  # as the compiler copies a variant: its folder's .c and .h, mf_odl.h
+    flat.mkdir(parents=True, exist_ok=True)
+    folder = ODL_DIR / VARIANT[target_name]
+    sources = []
+    for op in ops:
+        src = folder / f"mf_odl_{op}_{suffix}.c"
+        (flat / src.name).write_bytes(src.read_bytes())
+        sources.append(flat / src.name)
+        for header in folder.glob("*.h"):
+            (flat / header.name).write_bytes(header.read_bytes())
+    (flat / "mf_odl.h").write_bytes((ODL_DIR / "mf_odl.h").read_bytes())
+    for op in ops:  # ref's, renamed
+        wrapper = work / f"ref_{op}_{suffix}.c"
+        ref = REF_DIR / f"mf_odl_{op}_{suffix}.c"
+        wrapper.write_text("\n".join(_renames(suffix, [op]) + [f'#include "{ref}"', ""]))
+        sources.append(wrapper)
+    (work / "main.c").write_text(_program(cases, suffix, ops, bench))
+    program = build_program(target, [work / "main.c", *sources], work / "build", name=f"variants_{suffix}",
+                            include_dirs=[flat])
+    result = run_program(program, timeout=600, count=bench).check()
+    regions = result.counts.regions if bench else ()
+    return result.records, regions, ops
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    @functools.cache
+    def get(target_name: str, suffix: str):
+        work = tmp_path_factory.mktemp(f"odl-variants-{target_name}-{suffix}")
+        return _run(target_name, suffix, _cases(SUFFIX[suffix][0]), work, bench=False)
+
+    return get
+
+
+@pytest.mark.parametrize("name,suffix", CASES, ids=[f"{n}-{s}" for n, s in CASES])
+def test_variant_bit_exact_with_ref(name, suffix, records):
+    if not _variant_ops(name, suffix):
+        pytest.skip(f"{VARIANT[name]}/ has no {suffix} layer primitive")
+    got, _, ops = records(name, suffix)
+    checked, differ = 0, []
+    for c in _cases(SUFFIX[suffix][0]):
+        if c.op not in ops:
+            continue
+        for key in _outputs(c):
+            v, r = got[f"{c.name}_{key}_v"], got[f"{c.name}_{key}_r"]
+            checked += 1
+            if v != r:
+                vv, rr = v.split(","), r.split(",")
+                at = [i for i, (a, b) in enumerate(zip(vv, rr)) if a != b]
+                differ.append(f"{c.name}_{key}: {len(at)} of {len(vv)} differ, first at {at[0]}: "
+                              f"variant {vv[at[0]]}, ref {rr[at[0]]}")
+    assert not differ, f"{name} {suffix} ({', '.join(ops)}):\n" + "\n".join(differ)
+    print(f"{name} {suffix}: {checked} outputs of {', '.join(ops)} bit-identical with ref")
+
+
+BENCH_LAYERS = [
+    ("pw", "conv2d", ((25, 5, 64), 64, (1, 1), (1, 1), (0, 0, 0, 0))),
+    ("dw", "depthwise", ((25, 5, 64), 64, (3, 3), (1, 1), (1, 1, 1, 1))),
+    ("conv", "conv2d", ((32, 32, 16), 16, (3, 3), (1, 1), (1, 1, 1, 1))),
+    ("fc", "linear", (64, 12)),
+]
+BENCH_SUFFIXES = ("f32", "f16", "f16_acc32")
+
+
+def _bench_case(dtype, name: str) -> Case:
+    rng = np.random.default_rng(11)
+    _, op, shape = next(layer for layer in BENCH_LAYERS if layer[0] == name)
+    return _linear_case(rng, dtype, name, *shape) if op == "linear" else _conv_case(rng, dtype, op, name, shape)
+
+
+def bench(target_name: str, suffix: str, work: Path) -> list[tuple[str, str, int, int, int]]:
+    """(layer, primitive, MACs, ref instructions, variant instructions) of one call each, the
+    LMUL-weighted figure on RISC-V vector targets, one program per layer (they would not all fit
+    the RAM at once); asserts the outputs bit-identical."""
+    rows = []
+    for name, op, _ in BENCH_LAYERS:
+        if op not in _variant_ops(target_name, suffix):
+            continue
+        c = _bench_case(SUFFIX[suffix][0], name)
+        recs, regions, _ = _run(target_name, suffix, [c], work / name, bench=True)
+        counts = [r[1] for r in regions]  # the variant's 3 calls, then ref's
+        assert len(counts) == 6, counts
+        for key in _outputs(c):
+            assert recs[f"{c.name}_{key}"] == "0", f"{target_name} {suffix} {c.name}_{key} differs from ref"
+        for i, prim in enumerate(PRIMITIVES):
+            rows.append((c.name, prim, c.macs, counts[3 + i], counts[i]))
+    return rows
+
+
+@pytest.mark.parametrize("name", list(VARIANT))
+def test_variant_instructions(name, tmp_path):
+    """The variants' instruction counts on the bench layers (printed): each faster than ref."""
+    slower = []
+    for suffix in BENCH_SUFFIXES:
+        if not _variant_ops(name, suffix):
+            continue
+        for layer, prim, macs, ref, var in bench(name, suffix, tmp_path / suffix):
+            print(f"{name} {suffix:9s} {layer:4s} {prim:15s} ref {ref:>9d}  variant {var:>9d}  "
+                  f"x{ref / var:5.1f}  {macs / var:.2f} MAC/instr")
+            if var >= ref:
+                slower.append(f"{suffix} {layer} {prim}")
+    assert not slower, f"variants slower than ref on {name}: {slower}"
