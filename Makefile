@@ -31,8 +31,8 @@ doctor: setup
 	@$(VENV)/bin/mcuforge doctor
 
 # On-device learning: a keyword spotter pretrained on the host on ten keywords learns an eleventh
-# ("learn") on the simulated board from 40 spoken samples (and 40 old ones replayed), beside
+# ("learn") on the simulated board from 20 spoken samples (and 100 old ones replayed), beside
 # PyTorch doing the same (models/keywords.py; espeak-ng voices, made once, ~2 minutes).
 demo-learn: setup
 	@$(VENV)/bin/mcuforge train models/keywords.py:pretrained --data models/keywords.py:learn --trainable last:2 \
-		--target $(DEMO_TARGET) --steps 40 --batch 4 --lr 0.05
+		--target $(DEMO_TARGET) --steps 80 --batch 6 --lr 0.02

@@ -3,8 +3,8 @@ random speed and pitch; each 1 s clip (16 kHz, random onset, background noise) b
 MFCCs as MLPerf Tiny's keyword spotting takes them (40 ms windows every 20 ms, 10 coefficients).
 
 The on-device learning demo (`make demo-learn`): a DS-CNN pretrained on the host on the ten
-MLPerf keywords (`pretrained`) learns an eleventh, "learn", on the target from a few dozen
-samples mixed with replayed old ones (`learn`), while PyTorch does the same.
+MLPerf keywords (`pretrained`) learns an eleventh, "learn", on the target from 20 samples mixed
+with 100 replayed old ones (`learn`), while PyTorch does the same.
 
 Clips are made once and kept in ~/.cache/mcuforge/keywords (MCUFORGE_CACHE moves it); voices of
 the held-out split are never in the training split."""
@@ -29,7 +29,8 @@ VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f
             "klatt3", "andy", "annie", "boris", "david", "ed", "john", "linda", "max", "michel", "paul", "robert",
             "steph", "travis", "zac")
 RATE = 16000
-PER_WORD_TRAIN, PER_WORD_TEST, NEW_TRAIN, NEW_TEST = 160, 40, 40, 40
+PER_WORD_TRAIN, PER_WORD_TEST, NEW_TRAIN, NEW_TEST = 160, 40, 20, 40
+REPLAY_PER_WORD = 10  # old clips replayed per old keyword while the new one is learned
 
 
 def _cache() -> Path:
@@ -131,11 +132,12 @@ def pretrained():
 
 def learn(split):
     """For `mcuforge train --data models/keywords.py:learn`: "train": NEW_TRAIN clips of the new
-    keyword and as many old ones replayed (so the old keywords are not forgotten), "test": held-out
-    voices, PER_WORD_TEST clips of each old keyword and NEW_TEST of the new one."""
+    keyword and REPLAY_PER_WORD of each old one (replayed, so that the old keywords are not
+    forgotten), "test": held-out voices, PER_WORD_TEST clips of each old keyword and NEW_TEST of
+    the new one."""
     if split == "train":
         xn, yn = clips((NEW,), NEW_TRAIN, "train", 1)
-        xo, yo = clips(OLD, NEW_TRAIN // len(OLD), "train", 2)
+        xo, yo = clips(OLD, REPLAY_PER_WORD, "train", 5)
         x, y = np.concatenate([xn, xo]), np.concatenate([yn, yo])
     else:
         xo, yo = clips(OLD, PER_WORD_TEST, "test", 3)

@@ -37,6 +37,19 @@ pointwise (25x5x64 -> 64, 1x1), DS-CNN depthwise (25x5x64, 3x3, pad 1), conv 3x3
   f16_acc32 variant MAC/instr (fw/bw_param/bw_input) M55: pw 1.11/1.17/1.04, dw 0.47/0.66/0.36, conv 1.19/1.23/1.02
   f16_acc32 variant MAC/instr (fw/bw_param/bw_input) zvfh: pw 1.98/2.09/1.94, dw 0.93/1.19/0.92, conv 2.14/2.24/1.93
 
+Element-wise primitives (act: clip fw / bw with and without masks, add, accumulate, bias_grads;
+pool: average and max, forward and backward; sgd), f32 and f16, one program per (target, suffix),
+each output against ref's with sentinels: clip at the bounds exactly, -0, ReLU / ReLU6 / a box,
+n off the lane counts and off multiples of 8 (masks), pools with padding, strides and ties (values
+on a grid of 7), global average pooling, sgd with and without momentum (m NULL) and weight decay.
+Instructions of one call, ref -> variant (test_elementwise_variant_instructions; ref is already
+auto-vectorized by clang for clip and sgd):
+
+  call                          | M55 fp32      | M55 fp16      | zvfh fp32     | zvfh fp16
+  clip fw 25x5x64 (ReLU6)       | 14035->13053  |  7039-> 6551  | 17027->13768  |  8528-> 6895
+  global avg pool 25x5x64       | 67807-> 9159  | 67808-> 4636  | 65138-> 5281  | 65134-> 2692
+  sgd 4,096 (momentum, decay)   | 18501->11839  | 28262->14141  | 16437->12315  | 17460->15131
+
 fp16 against fp32 (variant instructions): zvfh 1.9-2.0x throughout (an LMUL=2 vector holds 16
 fp16 lanes instead of 8, and the scalar loads of vector x scalar products are as many); M55 2.0x
 for bw_param_grads, 1.9-2.0x for depthwise, 1.55-1.85x for the conv2d fw and bw_input_grads, whose
@@ -236,11 +249,11 @@ def _variant_ops(target_name: str, suffix: str) -> list[str]:
     return [op for op in OPS if (folder / f"mf_odl_{op}_{suffix}.c").is_file()]
 
 
-def _run(target_name: str, suffix: str, cases: list[Case], work: Path, bench: bool):
-    """Builds and runs the program: its records, and its bench regions (bench)."""
-    target = load_target(target_name)
-    ops = _variant_ops(target_name, suffix)
-    flat = work / "variant"  # as the compiler copies a variant: its folder's .c and .h, mf_odl.h
+def _stage(target_name: str, suffix: str, ops, work: Path, renames) -> tuple[Path, list[Path]]:
+    """The variant files of `ops` as the compiler copies them (the variant folder's .c and .h,
+    mf_odl.h and mf_odl_window.h in one flat folder: a variant that reached for anything else
+    would not build), and ref's, compiled through wrappers that rename its symbols (renames)."""
+    flat = work / "variant"
     flat.mkdir(parents=True, exist_ok=True)
     folder = ODL_DIR / VARIANT[target_name]
     sources = []
@@ -248,20 +261,34 @@ def _run(target_name: str, suffix: str, cases: list[Case], work: Path, bench: bo
         src = folder / f"mf_odl_{op}_{suffix}.c"
         (flat / src.name).write_bytes(src.read_bytes())
         sources.append(flat / src.name)
-        for header in folder.glob("*.h"):
-            (flat / header.name).write_bytes(header.read_bytes())
-    (flat / "mf_odl.h").write_bytes((ODL_DIR / "mf_odl.h").read_bytes())
+    for header in folder.glob("*.h"):
+        (flat / header.name).write_bytes(header.read_bytes())
+    for name in ("mf_odl.h", "mf_odl_window.h"):
+        (flat / name).write_bytes((ODL_DIR / name).read_bytes())
     for op in ops:  # ref's, renamed
         wrapper = work / f"ref_{op}_{suffix}.c"
         ref = REF_DIR / f"mf_odl_{op}_{suffix}.c"
-        wrapper.write_text("\n".join(_renames(suffix, [op]) + [f'#include "{ref}"', ""]))
+        wrapper.write_text("\n".join(renames(suffix, [op]) + [f'#include "{ref}"', ""]))
         sources.append(wrapper)
-    (work / "main.c").write_text(_program(cases, suffix, ops, bench))
-    program = build_program(target, [work / "main.c", *sources], work / "build", name=f"variants_{suffix}",
+    return flat, sources
+
+
+def _build_run(target_name: str, suffix: str, work: Path, main: str, ops, renames, name: str, bench: bool):
+    """Builds main.c with the staged files and runs it: its records, and its bench regions."""
+    flat, sources = _stage(target_name, suffix, ops, work, renames)
+    (work / "main.c").write_text(main)
+    program = build_program(load_target(target_name), [work / "main.c", *sources], work / "build", name=name,
                             include_dirs=[flat])
     result = run_program(program, timeout=600, count=bench).check()
-    regions = result.counts.regions if bench else ()
-    return result.records, regions, ops
+    return result.records, (result.counts.regions if bench else ())
+
+
+def _run(target_name: str, suffix: str, cases: list[Case], work: Path, bench: bool):
+    """Builds and runs the program: its records, and its bench regions (bench)."""
+    ops = _variant_ops(target_name, suffix)
+    records, regions = _build_run(target_name, suffix, work, _program(cases, suffix, ops, bench), ops, _renames,
+                                  f"variants_{suffix}", bench)
+    return records, regions, ops
 
 
 @pytest.fixture(scope="module")
@@ -341,4 +368,231 @@ def test_variant_instructions(name, tmp_path):
                   f"x{ref / var:5.1f}  {macs / var:.2f} MAC/instr")
             if var >= ref:
                 slower.append(f"{suffix} {layer} {prim}")
+    assert not slower, f"variants slower than ref on {name}: {slower}"
+
+
+# ---- element-wise primitives: act (clip, add, accumulate, bias_grads), pool, sgd -------------
+
+EW_OPS = {
+    "act": ("clip_fw", "clip_bw", "clip_fw_mask", "clip_bw_mask", "add_fw", "accumulate", "bias_grads"),
+    "pool": ("avg_pool_fw", "avg_pool_bw", "max_pool_fw", "max_pool_bw"),
+    "sgd": ("sgd",),
+}
+EW_SUFFIXES = ("f32", "f16")
+EW_CASES = [(t, s) for t in VARIANT for s in EW_SUFFIXES]
+
+
+@dataclass
+class EwCase:
+    """One call of an element-wise primitive: `call` formats with {f} (the function, ref_ or not),
+    {<input>} and {<output>} (the output array of the implementation) and {T}."""
+
+    name: str
+    op: str    # act, pool, sgd: the file
+    call: str
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    outputs: dict[str, object] = field(default_factory=dict)  # name -> pre-filled array, or element count
+    masks: dict[str, int] = field(default_factory=dict)       # uint8 outputs: name -> bytes
+    param: str = ""                                           # a mf_odl_pool_t initializer
+
+
+def _ew_cases(dtype) -> list[EwCase]:
+    rng = np.random.default_rng(5)
+    u = lambda *s: rng.uniform(-1, 1, s).astype(dtype)
+    cases = []
+    # clip values at and around the bounds, ties with 0 and 6 exactly, -0
+    for n in (37, 13, 64, 3):
+        x = rng.uniform(-8, 8, n).astype(dtype)
+        x[::5] = 0.0
+        x[1::7] = 6.0
+        x[2::11] = -0.0
+        x[3::9] = -1.5
+        for lo, hi, tag in (("0.0f", "__builtin_inff()", "relu"), ("0.0f", "6.0f", "relu6"), ("-1.5f", "2.25f", "box")):
+            g = u(n)
+            nm = f"clip_{tag}_{n}"
+            cases.append(EwCase(f"{nm}_fw", "act", f"{{f}}_clip_fw({n}, {lo}, {hi}, {{x}}, {{out}});",
+                                {"x": x}, {"out": n}))
+            cases.append(EwCase(f"{nm}_bw", "act", f"{{f}}_clip_bw({n}, {lo}, {hi}, {{x}}, {{g}}, {{gin}});",
+                                {"x": x, "g": g}, {"gin": n}))
+            cases.append(EwCase(f"{nm}_fwm", "act",
+                                f"{{f}}_clip_fw_mask({n}, {lo}, {hi}, {{x}}, {{out}}, {{mask}});",
+                                {"x": x}, {"out": n}, {"mask": (n + 7) // 8}))
+            mask = rng.integers(0, 256, (n + 7) // 8).astype(np.uint8)
+            if n % 8:
+                mask[-1] &= (1 << (n % 8)) - 1
+            cases.append(EwCase(f"{nm}_bwm", "act", f"{{f}}_clip_bw_mask({n}, {{mask_in}}, {{g}}, {{gin}});",
+                                {"mask_in": mask, "g": g}, {"gin": n}))
+    for n in (37, 67, 8):
+        a, b = u(n), u(n)
+        cases.append(EwCase(f"add_{n}", "act", f"{{f}}_add_fw({n}, {{a}}, {{b}}, {{out}});", {"a": a, "b": b}, {"out": n}))
+        cases.append(EwCase(f"acc_{n}", "act", f"{{f}}_accumulate({n}, {{a}}, {{dst}});", {"a": a}, {"dst": b}))
+    for pos, ch in ((7, 5), (25, 17), (3, 33), (1, 64), (40, 8)):
+        cases.append(EwCase(f"bias_{pos}_{ch}", "act", f"{{f}}_bias_grads({pos}, {ch}, {{g}}, {{gb}});",
+                            {"g": u(pos, ch)}, {"gb": u(ch)}))
+    # pools: ((h, w, c), (kh, kw), (sh, sw), (top, left, bottom, right)); values on a coarse grid: ties
+    for tag, (h, w, c), (kh, kw), (sh, sw), (pt, pl, pb, pr) in [
+        ("2x2_s2", (6, 7, 5), (2, 2), (2, 2), (0, 0, 0, 0)),
+        ("3x3_p1", (5, 6, 17), (3, 3), (1, 1), (1, 1, 1, 1)),
+        ("3x3_s2_same", (7, 8, 9), (3, 3), (2, 2), (0, 0, 1, 1)),
+        ("global", (5, 4, 33), (5, 4), (1, 1), (0, 0, 0, 0)),
+        ("global_c3", (7, 3, 3), (7, 3), (1, 1), (0, 0, 0, 0)),
+        ("3x2_asym", (7, 6, 16), (3, 2), (2, 1), (1, 0, 0, 2)),
+        ("2x2_s3", (7, 8, 4), (2, 2), (3, 3), (0, 0, 0, 0)),
+        ("3x3_p2", (4, 4, 8), (3, 3), (1, 1), (2, 2, 2, 2)),
+    ]:
+        oh, ow = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+        param = f"{{{h}, {w}, {c}, {oh}, {ow}, {kh}, {kw}, {sh}, {sw}, {pt}, {pl}}}"
+        x = (rng.integers(-3, 4, (h, w, c)) / 2).astype(dtype)
+        gout = u(oh, ow, c)
+        for fn, args, out in (("avg_pool_fw", "{x}", ("out", oh * ow * c)),
+                              ("avg_pool_bw", "{gout}", ("gin", h * w * c)),
+                              ("max_pool_fw", "{x}", ("out", oh * ow * c)),
+                              ("max_pool_bw", "{x}, {gout}", ("gin", h * w * c))):
+            cases.append(EwCase(f"pool_{tag}_{fn}", "pool", f"{{f}}_{fn}(&{{p}}, {args}, {{{out[0]}}});",
+                                {"x": x, "gout": gout}, {out[0]: out[1]}, param=param))
+    for n in (37, 100, 5):
+        for mom, wd in (("0.9f", "0.0f"), ("0.9f", "0.01f"), ("0.0f", "0.01f"), ("0.0f", "0.0f")):
+            m_arg = "{m}" if mom != "0.0f" else "0"
+            outs = {"w": u(n), "m": u(n)} if mom != "0.0f" else {"w": u(n)}
+            cases.append(EwCase(f"sgd_{n}_{len(cases)}", "sgd",
+                                f"{{f}}_sgd({n}, 0.01f, {mom}, {wd}, {{w}}, {m_arg}, {{g}});", {"g": u(n)}, outs))
+    return cases
+
+
+def _ew_renames(suffix: str, ops) -> list[str]:
+    return [f"#define mf_odl_{fn}_{suffix} ref_mf_odl_{fn}_{suffix}" for op in ops for fn in EW_OPS[op]]
+
+
+def _ew_program(cases: list[EwCase], suffix: str, ops, bench: bool) -> str:
+    dtype, word, bits, ctype = SUFFIX[suffix]
+    sentinel = "0x7e7e7e7e" if word == "uint32_t" else "0x7e7e"
+    lines = ['#include "mf_odl.h"', '#include "mf_runtime.h"', "", *_ew_renames(suffix, ops),
+             "/* ref's primitives, renamed */", f"MF_ODL_DECLARE_ELEMENTWISE({ctype}, {suffix})", ""]
+    lines += [f"#undef mf_odl_{fn}_{suffix}" for op in ops for fn in EW_OPS[op]]
+    lines += [f"static __attribute__((unused)) int differ(const {word} *a, const {word} *b, int n) {{",
+              "    int d = 0;", "    for (int i = 0; i < n; i++) d += a[i] != b[i];", "    return d;", "}",
+              f"static __attribute__((unused)) void put(const char *key, const {word} *v, int n) {{",
+              '    mf_printf("@mf %s=", key);',
+              '    for (int i = 0; i < n; i++) mf_printf(i ? ",%x" : "%x", (unsigned)v[i]);',
+              '    mf_printf("\\n");', "}",
+              "static __attribute__((unused)) void put8(const char *key, const uint8_t *v, int n) {",
+              '    mf_printf("@mf %s=", key);',
+              '    for (int i = 0; i < n; i++) mf_printf(i ? ",%x" : "%x", (unsigned)v[i]);',
+              '    mf_printf("\\n");', "}", ""]
+    body = []
+    for c in cases:
+        if c.op not in ops:
+            continue
+        names = {"T": ctype}
+        if c.param:
+            lines.append(f"static const mf_odl_pool_t {c.name}_p = {c.param};")
+            names["p"] = f"{c.name}_p"
+        for key, data in c.inputs.items():
+            if "{" + key + "}" not in c.call:
+                continue
+            if data.dtype == np.uint8:
+                lines.append(f"static const uint8_t {c.name}_{key}[{data.size}] = "
+                             f"{{{', '.join(str(int(v)) for v in data)}}};")
+                names[key] = f"{c.name}_{key}"
+            else:
+                lines.append(_array(ctype, word, f"{c.name}_{key}", data.size, _words(data.astype(dtype), bits)))
+                names[key] = f"{c.name}_{key}.f"
+        for key, init in c.outputs.items():
+            n = init if isinstance(init, int) else init.size
+            if not isinstance(init, int):
+                lines.append(_array(ctype, word, f"{c.name}_{key}0", n, _words(init.astype(dtype), bits)))
+            for who in ("v", "r"):
+                lines.append(f"static union {{ {word} u[{n + SENTINEL}]; {ctype} f[{n + SENTINEL}]; }} "
+                             f"{c.name}_{key}_{who};")
+                body.append(f"    for (int i = 0; i < {n + SENTINEL}; i++) {c.name}_{key}_{who}.u[i] = "
+                            + (f"{sentinel};" if isinstance(init, int) else f"i < {n} ? {c.name}_{key}0.u[i] : {sentinel};"))
+        for key, n in c.masks.items():
+            for who in ("v", "r"):
+                lines.append(f"static uint8_t {c.name}_{key}_{who}[{n + SENTINEL}];")
+                body.append(f"    for (int i = 0; i < {n + SENTINEL}; i++) {c.name}_{key}_{who}[i] = 0x7e;")
+        for who, prefix in (("v", "mf_odl"), ("r", "ref_mf_odl")):
+            own = {k: f"{c.name}_{k}_{who}.f" for k in c.outputs} | {k: f"{c.name}_{k}_{who}" for k in c.masks}
+            fn, args = c.call.format(f=prefix, **names, **own).split("(", 1)
+            call = f"{fn}_{suffix}({args}"
+            body += ["    mf_bench_start();", f"    {call}", "    mf_bench_stop();"] if bench else [f"    {call}"]
+        for key, init in c.outputs.items():
+            n = (init if isinstance(init, int) else init.size) + SENTINEL
+            if bench:
+                body.append(f'    mf_printf("@mf {c.name}_{key}=%d\\n", differ({c.name}_{key}_v.u, {c.name}_{key}_r.u, {n}));')
+            else:
+                body += [f'    put("{c.name}_{key}_v", {c.name}_{key}_v.u, {n});',
+                         f'    put("{c.name}_{key}_r", {c.name}_{key}_r.u, {n});']
+        for key, n in c.masks.items():
+            body += [f'    put8("{c.name}_{key}_v", {c.name}_{key}_v, {n + SENTINEL});',
+                     f'    put8("{c.name}_{key}_r", {c.name}_{key}_r, {n + SENTINEL});']
+    return "\n".join(lines + ["", "int main(void) {", *body, "    return 0;", "}", ""])
+
+
+def _ew_variant_ops(target_name: str, suffix: str) -> list[str]:
+    folder = ODL_DIR / VARIANT[target_name]
+    return [op for op in EW_OPS if (folder / f"mf_odl_{op}_{suffix}.c").is_file()]
+
+
+def _ew_run(target_name: str, suffix: str, cases: list[EwCase], work: Path, bench: bool):
+    """As _run, for the element-wise primitives."""
+    ops = _ew_variant_ops(target_name, suffix)
+    records, regions = _build_run(target_name, suffix, work, _ew_program(cases, suffix, ops, bench), ops,
+                                  _ew_renames, f"ew_variants_{suffix}", bench)
+    return records, regions, ops
+
+
+@pytest.mark.parametrize("name,suffix", EW_CASES, ids=[f"{n}-{s}" for n, s in EW_CASES])
+def test_elementwise_variant_bit_exact_with_ref(name, suffix, tmp_path):
+    ops = _ew_variant_ops(name, suffix)
+    if not ops:
+        pytest.skip(f"{VARIANT[name]}/ has no {suffix} element-wise primitive")
+    cases = _ew_cases(SUFFIX[suffix][0])
+    got, _, ops = _ew_run(name, suffix, cases, tmp_path, bench=False)
+    checked, differ = 0, []
+    for c in cases:
+        if c.op not in ops:
+            continue
+        for key in [*c.outputs, *c.masks]:
+            v, r = got[f"{c.name}_{key}_v"], got[f"{c.name}_{key}_r"]
+            checked += 1
+            if v != r:
+                vv, rr = v.split(","), r.split(",")
+                at = [i for i, (a, b) in enumerate(zip(vv, rr)) if a != b]
+                differ.append(f"{c.name}_{key}: {len(at)} of {len(vv)} differ, first at {at[0]}: "
+                              f"variant {vv[at[0]]}, ref {rr[at[0]]}")
+    assert not differ, f"{name} {suffix} ({', '.join(ops)}):\n" + "\n".join(differ)
+    print(f"{name} {suffix}: {checked} outputs of {', '.join(ops)} bit-identical with ref")
+
+
+def _ew_bench_cases(dtype) -> list[EwCase]:
+    """clip fw over 25x5x64, global average pool of 25x5x64, sgd over 4,096 (momentum, decay)."""
+    rng = np.random.default_rng(13)
+    u = lambda *s: rng.uniform(-1, 1, s).astype(dtype)
+    n = 25 * 5 * 64
+    return [
+        EwCase("b_clip", "act", "{f}_clip_fw(8000, 0.0f, 6.0f, {x}, {out});", {"x": u(n) * 8}, {"out": n}),
+        EwCase("b_gap", "pool", "{f}_avg_pool_fw(&{p}, {x}, {out});", {"x": u(25, 5, 64)}, {"out": 64},
+               param="{25, 5, 64, 1, 1, 25, 5, 1, 1, 0, 0}"),
+        EwCase("b_sgd", "sgd", "{f}_sgd(4096, 0.01f, 0.9f, 0.0005f, {w}, {m}, {g});", {"g": u(4096)},
+               {"w": u(4096), "m": u(4096)}),
+    ]
+
+
+@pytest.mark.parametrize("name", list(VARIANT))
+def test_elementwise_variant_instructions(name, tmp_path):
+    """Instruction counts (printed) of the element-wise bench calls, ref -> variant: each faster."""
+    slower = []
+    for suffix in EW_SUFFIXES:
+        for c in _ew_bench_cases(SUFFIX[suffix][0]):
+            if c.op not in _ew_variant_ops(name, suffix):
+                continue
+            recs, regions, _ = _ew_run(name, suffix, [c], tmp_path / suffix / c.name, bench=True)
+            counts = [r[1] for r in regions]
+            assert len(counts) == 2, counts
+            for key in c.outputs:
+                assert recs[f"{c.name}_{key}"] == "0", f"{name} {suffix} {c.name}_{key} differs from ref"
+            ref, var = counts[1], counts[0]
+            print(f"{name} {suffix:4s} {c.name:7s} ref {ref:>9d}  variant {var:>9d}  x{ref / var:5.1f}")
+            if var >= ref:
+                slower.append(f"{suffix} {c.name}")
     assert not slower, f"variants slower than ref on {name}: {slower}"

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "mf_odl.h"
+#include "mf_odl_window.h"
 
 #if !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2))
 #error "arm_mve on-device-learning primitives need Helium with floating point (MVE-F): -mcpu=cortex-m55"
@@ -260,20 +261,11 @@ MFV_INLINE void mfv_store(mfv_t *p, mfv_v v, mve_pred16_t m, int tail) {
         mfv_st(p, v);
 }
 
-/* Window index arithmetic (as ref/mf_odl_ref.h, which a variant cannot include): one axis at a
- * time, output o's tap k reads input o * stride - pad + k; taps in the padding are skipped. */
-typedef struct {
-    int lo, hi; /* [lo, hi); empty when hi <= lo */
-} mfv_range;
-
-/* The j in [0, n) with base + j * step inside [0, size), step > 0. */
-MFV_INLINE mfv_range mfv_inside(int base, int step, int n, int size) {
-    const int last = size - 1 - base;
-    mfv_range r;
-    r.lo = base < 0 ? (-base + step - 1) / step : 0;
-    r.hi = last < 0 ? 0 : (last / step + 1 < n ? last / step + 1 : n);
-    return r;
-}
+/* Window index arithmetic: mf_odl_window.h (shared with ref/); the variants' names for it. */
+typedef mf_odl_range mfv_range;
+#define mfv_inside mf_odl_inside
+#define mfv_outputs_of_tap mf_odl_outputs_of_tap
+#define mfv_taps_reading mf_odl_taps_reading
 
 /* Output o's taps inside the input, [k.lo, k.hi); tap k reads i0 + k. */
 typedef struct {
@@ -281,25 +273,9 @@ typedef struct {
     mfv_range k;
 } mfv_window;
 MFV_INLINE mfv_window mfv_window_at(int o, int stride, int pad, int taps, int size) {
-    const mfv_window w = {o * stride - pad, mfv_inside(o * stride - pad, 1, taps, size)};
-    return w;
-}
-
-/* The outputs whose tap k lies inside the input (ascending). */
-MFV_INLINE mfv_range mfv_outputs_of_tap(int k, int stride, int pad, int out, int size) {
-    return mfv_inside(k - pad, stride, out, size);
-}
-
-/* The taps through which some output reads input i: lo, lo + stride, ... below hi (ascending k,
- * descending output o = (i + pad - k) / stride). */
-MFV_INLINE mfv_range mfv_taps_reading(int i, int stride, int pad, int taps, int out) {
-    const int t = i + pad;
-    mfv_range r = {0, 0};
-    if (t < 0) return r;
-    const int o_max = t / stride < out - 1 ? t / stride : out - 1;
-    r.lo = t - o_max * stride;
-    r.hi = t + 1 < taps ? t + 1 : taps;
-    return r;
+    const mf_odl_window w = mf_odl_window_at(o, stride, pad, taps, size);
+    const mfv_window v = {w.i0, {w.k0, w.k1}};
+    return v;
 }
 
 MFV_INLINE int mfv_same_range(mfv_range a, mfv_range b) {

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "mf_odl.h"
+#include "mf_odl_window.h"
 
 #if !defined(__riscv_vector)
 #error "rvv on-device-learning primitives need the V extension or Zve32f (-march=..._zve32f)"
@@ -133,41 +134,15 @@ MFR_INLINE mfr_a mfr_add(mfr_a acc, mfr_v v, size_t vl) { return __riscv_vfwadd_
 
 MFR_INLINE mfr_s mfr_scalar(const mfr_t *p) { return (mfr_s)*p; }
 
-/* Window index arithmetic (as ref/mf_odl_ref.h, which a variant cannot include): one axis at a
- * time, output o's tap k reads input o * stride - pad + k; taps in the padding are skipped. */
-typedef struct {
-    int lo, hi; /* [lo, hi); empty when hi <= lo */
-} mfr_range;
-
-/* The j in [0, n) with base + j * step inside [0, size), step > 0. */
-MFR_INLINE mfr_range mfr_inside(int base, int step, int n, int size) {
-    const int last = size - 1 - base;
-    mfr_range r;
-    r.lo = base < 0 ? (-base + step - 1) / step : 0;
-    r.hi = last < 0 ? 0 : (last / step + 1 < n ? last / step + 1 : n);
-    return r;
-}
+/* Window index arithmetic: mf_odl_window.h (shared with ref/); the variants' names for it. */
+typedef mf_odl_range mfr_range;
+#define mfr_inside mf_odl_inside
+#define mfr_outputs_of_tap mf_odl_outputs_of_tap
+#define mfr_taps_reading mf_odl_taps_reading
 
 /* Output o's taps inside the input (tap k reads o * stride - pad + k). */
 MFR_INLINE mfr_range mfr_window_taps(int o, int stride, int pad, int taps, int size) {
-    return mfr_inside(o * stride - pad, 1, taps, size);
-}
-
-/* The outputs whose tap k lies inside the input (ascending). */
-MFR_INLINE mfr_range mfr_outputs_of_tap(int k, int stride, int pad, int out, int size) {
-    return mfr_inside(k - pad, stride, out, size);
-}
-
-/* The taps through which some output reads input i: lo, lo + stride, ... below hi (ascending k,
- * descending output o = (i + pad - k) / stride). */
-MFR_INLINE mfr_range mfr_taps_reading(int i, int stride, int pad, int taps, int out) {
-    const int t = i + pad;
-    mfr_range r = {0, 0};
-    if (t < 0) return r;
-    const int o_max = t / stride < out - 1 ? t / stride : out - 1;
-    r.lo = t - o_max * stride;
-    r.hi = t + 1 < taps ? t + 1 : taps;
-    return r;
+    return mf_odl_inside(o * stride - pad, 1, taps, size);
 }
 
 MFR_INLINE int mfr_same_range(mfr_range a, mfr_range b) {

@@ -119,7 +119,8 @@ class CompiledTraining:
         """Bytes of RAM by what they hold (the arena is shared, so its parts add up to more)."""
         item = np.dtype(DTYPE[self.precision]).itemsize
         trained = self.trainable_elements * item
-        kept = sum(b.size for b in self.schedule.buffers if b.name.startswith("a") and b.last > len(self.graph.nodes))
+        kept = sum(b.size for b in self.schedule.buffers  # activations read backward, and 1-bit ReLU masks
+                   if (b.name.startswith("a") and b.last > len(self.graph.nodes)) or b.name.startswith("m"))
         grads = sum(b.size for b in self.schedule.buffers if b.name.startswith(("gw", "gb")))
         return {"trained_weights": trained, "optimizer_state": trained if self.options.momentum else 0,
                 "parameter_gradients": grads,
@@ -330,7 +331,8 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
         copied.append(out / src.name)
         for header in sorted(src.parent.glob("*.h")):
             (out / header.name).write_bytes(header.read_bytes())
-    (out / "mf_odl.h").write_bytes((ODL_DIR / "mf_odl.h").read_bytes())
+    for name in ("mf_odl.h", "mf_odl_window.h"):
+        (out / name).write_bytes((ODL_DIR / name).read_bytes())
 
     def sfx(op: str) -> str:
         return _suffix(precision, accumulate, op)

@@ -175,6 +175,9 @@ class _Reader:
                     getattr(m, "divisor_override", None) is not None or not getattr(m, "count_include_pad", True):
                 raise ModelError(f"layer {name}: {type(m).__name__} with ceil_mode, dilation, divisor_override or "
                                  "count_include_pad=False has no training kernel")
+        if op == "max_pool" and kernel[0] * kernel[1] > 65535:  # the vector kernels number taps in 16 bits
+            raise ModelError(f"layer {name}: a max pooling window of {kernel[0]}x{kernel[1]} taps; the training "
+                             "kernels take windows of at most 65,535", hint="pool in two steps")
         oh = (h + 2 * pad[0] - kernel[0]) // stride[0] + 1
         ow = (w + 2 * pad[1] - kernel[1]) // stride[1] + 1
         return self.add(name, op, [i], (oh, ow, c), attrs={"kernel": kernel, "stride": stride, "pad": pad})

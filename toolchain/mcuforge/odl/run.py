@@ -53,10 +53,11 @@ def order_of(n_samples: int, steps: int, batch: int, seed: int = 0) -> np.ndarra
 
 
 def samples_that_fit(compiled: CompiledTraining, n: int) -> int:
-    """How many distinct samples a program holds beside the model (all of them on the host)."""
+    """How many distinct samples a program holds beside the model and its code (all of them on
+    the host)."""
     if compiled.target.is_host:
         return n
-    room = (compiled.target.memory.flash.length - compiled.weight_bytes - CODE_ROOM) // 2
+    room = compiled.target.memory.flash.length - compiled.weight_bytes - CODE_ROOM
     return max(1, min(n, room // (compiled.input.nbytes + 4)))
 
 

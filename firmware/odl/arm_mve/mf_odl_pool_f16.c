@@ -1,0 +1,4 @@
+/* mcuforge ODL pool, Helium (MVE-F), f16: bit for bit ref/mf_odl_pool_f16.c.
+ * How: mf_odl_pool_mve.h. */
+#define MFV_MODE MFV_F16
+#include "mf_odl_pool_mve.h"

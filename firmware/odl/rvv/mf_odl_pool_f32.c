@@ -1,0 +1,4 @@
+/* mcuforge ODL pool, RVV (Zve32f + Zvfh), f32: bit for bit ref/mf_odl_pool_f32.c.
+ * How: mf_odl_pool_rvv.h. */
+#define MFR_MODE MFR_F32
+#include "mf_odl_pool_rvv.h"
