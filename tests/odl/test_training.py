@@ -185,3 +185,12 @@ def test_without_momentum_there_is_no_momentum_state(tmp_path):
     assert plain.state.size < with_momentum.state.size
     r = _train(graph, "host", "fp32", tmp_path, lr=0.05, momentum=0.0)
     assert r.loss_error <= 1e-4 and r.param_error <= 1e-4, (r.loss_error, r.param_error)
+
+
+def test_a_model_that_flattens_its_input_first_trains_as_pytorch(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 5, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+    graph = read_model(model, torch.zeros(1, 3, 4, 5), "flat")  # the first linear reads the caller's input
+    select_trainable(graph, "all")
+    r = _train(graph, "host", "fp32", tmp_path, steps=20, samples=8)
+    assert r.loss_error <= 1e-4 and r.param_error <= 1e-4, (r.loss_error, r.param_error)

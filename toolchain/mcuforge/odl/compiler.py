@@ -164,7 +164,7 @@ def schedule(graph: TrainGraph, item: int) -> Schedule:
     def in_place(n: Node) -> bool:  # a clip over a value nothing else reads
         return n.op == "flatten" or (n.op == "clip" and n.inputs[0] != INPUT and consumers[n.inputs[0]] == [n.index])
 
-    storage: dict[int, int] = {}
+    storage: dict[int, int] = {INPUT: INPUT}  # a flatten of the model input is a view of the caller's input
     for n in nodes:
         storage[n.index] = storage[n.inputs[0]] if in_place(n) else n.index
     # reads: (value, step)
@@ -185,8 +185,10 @@ def schedule(graph: TrainGraph, item: int) -> Schedule:
     span: dict[int, list[int]] = {}
     for n in nodes:
         span.setdefault(storage[n.index], []).append(n.index)
+    span.pop(INPUT, None)
     for v, step in reads:
-        span[storage[v]].append(step)
+        if storage[v] != INPUT:
+            span[storage[v]].append(step)
     for root, steps in span.items():
         buffers.append(Buffer(f"a{root}", nodes[root].size * item, min(steps), max(steps)))
     # gradients
@@ -338,6 +340,8 @@ def _emit(graph: TrainGraph, s: Schedule, plan: MemoryPlan, state: StatePlan, ta
         return _suffix(precision, accumulate, op)
 
     def act(i: int) -> str:
+        if s.storage[i] == INPUT:  # a flatten of the model's input: the input itself
+            return f"(({T} *)x)"
         return f"(({T} *)(mf_arena + {plan.offset(f'a{s.storage[i]}')}))"
 
     def value(i: int) -> str:
