@@ -9,10 +9,14 @@
  * contiguous run of (kx1 - kx0) * in_c elements of the input and of the filter, in ref's
  * (kx, ic) order; a group of MFV_PIX output pixels with the same taps (mf_odl_mve.h) shares each
  * gathered vector, each pixel multiplying it by its own input element (VMUL by a scalar: LDRD
- * loads two fp32 scalars, VLDRH.U32 + VCVTB widens four fp16 ones) and adding (VADD).
+ * loads two fp32 scalars, VLDRH.U32 + VCVTB widens four fp16 ones) and adding (VADD). fp16: two
+ * elements an iteration, the second gathered through offsets one element further (one ADD moves
+ * the gathers' base for both).
  * bw_input_grads: lanes over input channels: w[oc][ky][kx][ic..] is contiguous; per tap and
  * output channel, one weight load serves a group of MFV_PIX input pixels read through the same
- * taps, each multiplying it by its grad_out element.
+ * taps, each multiplying it by its grad_out element. fp16: 16 input channels (two weight loads) for
+ * each pair of the group's pixels, four of a pixel's grad_out scalars from one VLDRH.U32
+ * (mfv_scalar4), each scalar multiplying both weight vectors.
  * bw_param_grads: lanes over input channels; 4 output channels at a time share each input load,
  * each multiplying it by its grad_out element; the sums run over the output positions of the
  * tap, oy then ox, starting from grad_w's value. grad_b: lanes over output channels. */
@@ -43,6 +47,22 @@ MFV_INLINE void mfv_fw_dots(mfv_v *acc, int np, const mfv_t *const *x, int d, mf
             mfv_s s0, s1;
             mfv_scalar2(&xp[j], &s0, &s1);
             acc[j] = mfv_mac_s(mfv_mac_s(acc[j], w0, s0), w1, s1);
+        }
+    }
+    if (!(n & 1)) return;
+    n = 1;
+#elif MFV_MODE == MFV_F16
+    /* two elements an iteration, the second gathered through offsets one element further: one
+     * ADD moves the base for both */
+    const uint16x8_t off1 = vaddq_n_u16(g.off, 1);
+    for (int i = n >> 1; i > 0; i--) {
+        const mfv_v w0 = vldrhq_gather_shifted_offset_f16((const float16_t *)g.p, g.off);
+        for (int j = 0; j < np; j++) acc[j] = mfv_mac_s(acc[j], w0, mfv_scalar(xp[j]));
+        const mfv_v w1 = vldrhq_gather_shifted_offset_f16((const float16_t *)g.p, off1);
+        g.p += 2;
+        for (int j = 0; j < np; j++) {
+            acc[j] = mfv_mac_s(acc[j], w1, mfv_scalar(xp[j] + 1));
+            xp[j] += 2;
         }
     }
     if (!(n & 1)) return;
@@ -266,9 +286,76 @@ MFV_INLINE void mfv_bwi_channels(const mf_odl_conv_t *p, const mfv_t *const *g, 
     for (int j = 0; j < ns; j++) mfv_store(gi[j] + ic, acc[j], m, tail);
 }
 
+#if MFV_MODE == MFV_F16
+/* fp16: two groups of lanes (16 input channels) for a pair of the pixels: each oc's scalar serves
+ * two weight vectors, and four scalars of a pixel come with one VLDRH.U32 (mfv_scalar4).
+ * acc[2 * j + h]: pixel j, channels [ic + 8 h, ic + 8 h + 8). */
+MFV_INLINE void mfv_bwi_dots16(mfv_v *acc, int np, const mfv_t *const *g, int d, const mfv_t *wk, int filter,
+                               int oc_n) {
+    const mfv_t *gp[2];
+    for (int j = 0; j < np; j++) {
+        gp[j] = g[j] + d;
+        MFV_OPAQUE(gp[j]);
+    }
+    for (int i = oc_n >> 2; i > 0; i--) {
+        mfv_s s[2][4];
+        for (int j = 0; j < np; j++) mfv_scalar4(&gp[j], s[j]);
+        for (int k = 0; k < 4; k++) {
+            const mfv_v w0 = mfv_ld(wk), w1 = mfv_ld(wk + MFV_LANES);
+            wk += filter;
+            MFV_OPAQUE(wk); /* one pointer, moved by one ADD */
+            for (int j = 0; j < np; j++) {
+                acc[2 * j] = mfv_mac_s(acc[2 * j], w0, s[j][k]);
+                acc[2 * j + 1] = mfv_mac_s(acc[2 * j + 1], w1, s[j][k]);
+            }
+        }
+    }
+    for (int oc = oc_n & 3; oc > 0; oc--, wk += filter) {
+        const mfv_v w0 = mfv_ld(wk), w1 = mfv_ld(wk + MFV_LANES);
+        for (int j = 0; j < np; j++) {
+            const mfv_s s = mfv_scalar(gp[j]++);
+            acc[2 * j] = mfv_mac_s(acc[2 * j], w0, s);
+            acc[2 * j + 1] = mfv_mac_s(acc[2 * j + 1], w1, s);
+        }
+    }
+}
+
+MFV_INLINE void mfv_bwi_channels16(const mf_odl_conv_t *p, const mfv_t *const *g, mfv_t *const *gi, int np, int ns,
+                                   const mfv_t *w, mfv_range ky, mfv_range kx, int ic) {
+    const int oc_n = p->out_c, filter = p->k_h * p->k_w * p->in_c;
+    mfv_v acc[4];
+    for (int j = 0; j < 2 * np; j++) acc[j] = mfv_zero();
+    for (int a = 0, k = ky.lo; k < ky.hi; a++, k += p->stride_h) {
+        for (int c = 0, l = kx.lo; l < kx.hi; c++, l += p->stride_w) {
+            mfv_bwi_dots16(acc, np, g, -(a * p->out_w + c) * oc_n, w + (k * p->k_w + l) * p->in_c + ic, filter, oc_n);
+        }
+    }
+    for (int j = 0; j < ns; j++) {
+        mfv_st(gi[j] + ic, acc[2 * j]);
+        mfv_st(gi[j] + ic + MFV_LANES, acc[2 * j + 1]);
+    }
+}
+
+/* Pixels [j0, j0 + 2) of the group (np of them, ns stored): channels [ic, ic + 16). */
+MFV_INLINE void mfv_bwi_pair16(const mf_odl_conv_t *p, const mfv_t *const *g, mfv_t *const *gi, int np, int ns,
+                               const mfv_t *w, mfv_range ky, mfv_range kx, int ic, int j0) {
+    const int n = np - j0 < 2 ? np - j0 : 2, m = ns - j0 < 0 ? 0 : ns - j0 < 2 ? ns - j0 : 2;
+    if (n == 2)
+        mfv_bwi_channels16(p, g + j0, gi + j0, 2, m, w, ky, kx, ic);
+    else if (n == 1)
+        mfv_bwi_channels16(p, g + j0, gi + j0, 1, m, w, ky, kx, ic);
+}
+#endif
+
 MFV_INLINE void mfv_bwi_group(const mf_odl_conv_t *p, const mfv_t *const *g, mfv_t *const *gi, int np, int ns,
                               const mfv_t *w, mfv_range ky, mfv_range kx) {
     int ic = 0;
+#if MFV_MODE == MFV_F16
+    for (; ic + 2 * MFV_LANES <= p->in_c; ic += 2 * MFV_LANES) {
+        mfv_bwi_pair16(p, g, gi, np, ns, w, ky, kx, ic, 0);
+        if (np > 2) mfv_bwi_pair16(p, g, gi, np, ns, w, ky, kx, ic, 2);
+    }
+#endif
     for (; ic + MFV_LANES <= p->in_c; ic += MFV_LANES) mfv_bwi_channels(p, g, gi, np, ns, w, ky, kx, ic, 0);
     if (ic < p->in_c) mfv_bwi_channels(p, g, gi, np, ns, w, ky, kx, ic, 1);
 }

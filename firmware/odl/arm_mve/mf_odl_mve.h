@@ -125,6 +125,21 @@ MFV_INLINE void mfv_scalar2(const mfv_t **p, mfv_s *a, mfv_s *b) {
     *a = (mfv_s)(*p)[0], *b = (mfv_s)(*p)[1];
     *p += 2;
 }
+/* s[k] = (*p)[k] for k < 4, *p += 4: one VLDRH.U32 (4 halfwords into 32-bit lanes) and the lanes
+ * moved out in pairs (VMOV of a d register to two core registers), each scalar in the low half of
+ * its register as VMUL.F16 by a scalar reads it: 3 instructions for 4 scalars, not 4 LDRHs. The
+ * volatile asm moves them out at once (else clang keeps the q register and runs out of them, or
+ * moves lanes one at a time); in a loop it costs the loop its LE (a SUBS, CMP and branch). */
+MFV_INLINE void mfv_scalar4(const mfv_t **p, mfv_s *s) {
+    const uint32x4_t u = vldrhq_u32((const uint16_t *)*p);
+    *p += 4;
+    uint32_t w[4] = {vgetq_lane_u32(u, 0), vgetq_lane_u32(u, 1), vgetq_lane_u32(u, 2), vgetq_lane_u32(u, 3)};
+    for (int k = 0; k < 4; k++) {
+        __asm__ volatile("" : "+r"(w[k])); /* in a core register, now: the vector not kept */
+        const uint16_t h = (uint16_t)w[k];
+        __builtin_memcpy(&s[k], &h, sizeof h);
+    }
+}
 MFV_INLINE mfv_v mfv_add(mfv_v a, mfv_v b) { return vaddq_f16(a, b); }
 MFV_INLINE mfv_v mfv_mac_s(mfv_v acc, mfv_v v, mfv_s s) { return vaddq_f16(acc, vmulq_n_f16(v, s)); }
 MFV_INLINE mfv_v mfv_mac(mfv_v acc, mfv_v a, mfv_v b) { return vaddq_f16(acc, vmulq_f16(a, b)); }
