@@ -149,33 +149,7 @@ void mf_odl_conv2d_bw_param_grads_f32(const mf_odl_conv_t *p, const float *in, c
                 bwp_channels(p, in, grad_out + oc, gw + oc * filter, oys, oxs, ky, kx, filter, 1);
         }
     }
-    if (!grad_b) return;
-    const int out_c = p->out_c, n = p->out_h * p->out_w;
-    int oc = 0;
-    for (; oc + 4 <= out_c; oc += 4) {
-        float a0 = grad_b[oc], a1 = grad_b[oc + 1], a2 = grad_b[oc + 2], a3 = grad_b[oc + 3];
-        const float *g = grad_out + oc;
-        for (int o = 0; o < n; o++) {
-            a0 = a0 + g[0];
-            a1 = a1 + g[1];
-            a2 = a2 + g[2];
-            a3 = a3 + g[3];
-            g += out_c;
-        }
-        grad_b[oc] = a0;
-        grad_b[oc + 1] = a1;
-        grad_b[oc + 2] = a2;
-        grad_b[oc + 3] = a3;
-    }
-    for (; oc < out_c; oc++) {
-        float a0 = grad_b[oc];
-        const float *g = grad_out + oc;
-        for (int o = 0; o < n; o++) {
-            a0 = a0 + *g;
-            g += out_c;
-        }
-        grad_b[oc] = a0;
-    }
+    if (grad_b) mf_odl_dsp_bias_grads(p->out_h * p->out_w, p->out_c, grad_out, grad_b);
 }
 
 /* grad_in[iy][ix + q][ic + j], q < NP, j < NI (NP > 1: stride_w 1 and the same taps for all NP

@@ -124,33 +124,7 @@ void mf_odl_depthwise_bw_param_grads_f32(const mf_odl_conv_t *p, const float *in
             for (; c < c_n; c++) bwp_block(p, in + c, grad_out + c, gw + c, oys, oxs, ky, kx, 1);
         }
     }
-    if (!grad_b) return;
-    const int n = p->out_h * p->out_w;
-    int c = 0;
-    for (; c + 4 <= c_n; c += 4) {
-        float a0 = grad_b[c], a1 = grad_b[c + 1], a2 = grad_b[c + 2], a3 = grad_b[c + 3];
-        const float *g = grad_out + c;
-        for (int o = 0; o < n; o++) {
-            a0 = a0 + g[0];
-            a1 = a1 + g[1];
-            a2 = a2 + g[2];
-            a3 = a3 + g[3];
-            g += c_n;
-        }
-        grad_b[c] = a0;
-        grad_b[c + 1] = a1;
-        grad_b[c + 2] = a2;
-        grad_b[c + 3] = a3;
-    }
-    for (; c < c_n; c++) {
-        float a0 = grad_b[c];
-        const float *g = grad_out + c;
-        for (int o = 0; o < n; o++) {
-            a0 = a0 + *g;
-            g += c_n;
-        }
-        grad_b[c] = a0;
-    }
+    if (grad_b) mf_odl_dsp_bias_grads(p->out_h * p->out_w, c_n, grad_out, grad_b);
 }
 
 /* grad_in[iy][ix + q][c + j], q < NP, j < NC (NP > 1: stride_w 1 and the same taps for all

@@ -21,4 +21,34 @@
 
 #define MF_ODL_INLINE static inline __attribute__((always_inline))
 
+/* grad_b[c] += grad_out[p][c] over the n positions p ascending (ref's order), channels c of
+ * `channels`: four channels a pass, each with its own sum in a register. */
+MF_ODL_INLINE void mf_odl_dsp_bias_grads(int n, int channels, const float *grad_out, float *grad_b) {
+    int c = 0;
+    for (; c + 4 <= channels; c += 4) {
+        float a0 = grad_b[c], a1 = grad_b[c + 1], a2 = grad_b[c + 2], a3 = grad_b[c + 3];
+        const float *g = grad_out + c;
+        for (int o = 0; o < n; o++) {
+            a0 = a0 + g[0];
+            a1 = a1 + g[1];
+            a2 = a2 + g[2];
+            a3 = a3 + g[3];
+            g += channels;
+        }
+        grad_b[c] = a0;
+        grad_b[c + 1] = a1;
+        grad_b[c + 2] = a2;
+        grad_b[c + 3] = a3;
+    }
+    for (; c < channels; c++) {
+        float a0 = grad_b[c];
+        const float *g = grad_out + c;
+        for (int o = 0; o < n; o++) {
+            a0 = a0 + *g;
+            g += channels;
+        }
+        grad_b[c] = a0;
+    }
+}
+
 #endif
