@@ -23,6 +23,8 @@ Tables (`python bench/run.py TABLE...`; all of them without arguments):
   headline       README's headline figures (KWS int8, ResNet-8 fp16 against TVM's code)
   training       training steps (on-device learning): one conv layer, ResNet-8 and DS-CNN, fp32 and
                  fp16: instructions per phase, MAC/instr forward and backward, training RAM
+  eval           the batched integer evaluator's samples/s (wall time) on the MLPerf Tiny int8 models
+                 beside the NumPy reference, TFLite Micro and LiteRT, all checked bit for bit
 Options: --target=NAME (repeatable) limits the targets; --render re-renders the tables from the
 rows already in bench/results.jsonl without running anything.
 """
@@ -39,7 +41,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolchain"))
 
-from mcuforge.results import DotJob, Job, ResultsFile, TrainJob, render_markdown  # noqa: E402
+from mcuforge.results import DotJob, EvalJob, Job, ResultsFile, TrainJob, render_markdown  # noqa: E402
 
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf-tiny"
 RESULTS = ROOT / "bench" / "results.jsonl"
@@ -53,6 +55,7 @@ INT8 = {"kws_ref_model.tflite": "kws_ref_model_float32.tflite",
 KERNELS_FLOAT = [f"{ROOT}/models/resnet8.py:make", f"{ROOT}/models/dscnn.py:make",
                  f"{ROOT}/models/mobilenet_v1.py:make", str(MLPERF / "kws_ref_model_float32.tflite")]
 QEMU_WALL = ("qemu-cortex-m4", "qemu-cortex-m55")  # the host table's QEMU targets
+EVAL_INPUTS = 4096  # the eval table's random inputs (the evaluator's; the slower paths time fewer)
 HOST_INPUTS = 100  # the host table's inferences (QEMU: a run of 1 + n less a run of 1)
 EXACT_INPUTS = 1000
 
@@ -418,11 +421,42 @@ def training_render(jobs, rows):
     return render_markdown(_rows([j for j in jobs if isinstance(j, TrainJob)], rows), columns, first=4)
 
 
+EVAL_PATHS = {"per_sample": "per-sample NumPy", "numpy_batched": "batched NumPy", "evaluator": "evaluator",
+              "evaluator_torch": "evaluator, torch requant + GEMM", "tflite_micro": "TFLite Micro",
+              "litert_builtin_ref": "LiteRT BUILTIN_REF"}
+
+
+def eval_jobs(only):
+    return [EvalJob(_int8(name), EVAL_INPUTS, seed=5) for name in INT8]
+
+
+def eval_render(jobs, rows):
+    def rate(path):
+        return lambda r: f"{r['figures']['samples_per_s'][path]:,.0f}"
+
+    def over(path):
+        return lambda r: f"{r['figures']['evaluator_over'][path]:,.1f}x"
+
+    def exact_cell(r):
+        f = r["figures"]
+        cell = "yes" if all(v for k, v in f["exact"].items() if k != "litert_builtin_ref") else "no"
+        lite = f.get("differ", {}).get("litert_builtin_ref", 0)
+        return cell + (f" (LiteRT: {lite} of {f['samples']['litert_builtin_ref']} differ)" if lite else "")
+
+    columns = [("model", lambda r: label(r["job"]))]
+    columns += [(f"{title} samples/s", rate(path)) for path, title in EVAL_PATHS.items()]
+    columns += [("evaluator vs per-sample NumPy", over("per_sample")), ("vs TFLite Micro", over("tflite_micro")),
+                ("vs LiteRT BUILTIN_REF", over("litert_builtin_ref")),
+                ("bit-identical", exact_cell)]
+    return render_markdown(_rows(jobs, rows), columns, first=1)
+
+
 TABLES = {"models": Table(models_jobs, models_render), "int8": Table(int8_jobs, int8_render),
           "memory": Table(int8_jobs, memory_render), "kernels-float": Table(kernels_float_jobs, kernels_float_render),
           "all": Table(all_jobs, all_render), "isa": Table(isa_jobs, isa_render),
           "host": Table(host_jobs, host_render), "exact": Table(exact_jobs, exact_render),
-          "headline": Table(headline_jobs, headline_render), "training": Table(training_jobs, training_render)}
+          "headline": Table(headline_jobs, headline_render), "training": Table(training_jobs, training_render),
+          "eval": Table(eval_jobs, eval_render)}
 
 
 def _rows(jobs, rows) -> list[dict]:

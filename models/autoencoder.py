@@ -79,3 +79,21 @@ def train(epochs=20, seed=0):
         normal = score(machine_sounds(300, seed=seed + 1))
         anomalies = score(machine_sounds(300, anomalous=True, seed=seed + 2))
     return model, auc(normal, anomalies)
+
+
+def batches(split):
+    """For `mcuforge eval --data models/autoencoder.py:batches`: (x, label) batches; 'train' is
+    2,000 normal windows, 'test' 300 normal (label 0) and 300 anomalous (label 1) ones, the mix
+    train() scores."""
+    from _common import as_batches
+
+    if split == "train":
+        x = machine_sounds(2000)
+        return as_batches(x, np.zeros(len(x), np.int64), 64)
+    x = np.concatenate([machine_sounds(300, seed=1), machine_sounds(300, anomalous=True, seed=2)])
+    return as_batches(x, np.repeat(np.array([0, 1], np.int64), 300), 64)
+
+
+def trained():
+    """The model after train() (about 4 s), for `mcuforge eval` and `mcuforge quantize`."""
+    return train()[0].eval(), torch.zeros(1, FRAMES * MELS)

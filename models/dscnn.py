@@ -65,3 +65,8 @@ def train(epochs=6, seed=0):
     train_batches = batches("train")
     model = fit_classifier(make()[0], lambda: train_batches, epochs)
     return model, accuracy(model, *keywords(500, 1))
+
+
+def trained():
+    """The model after train() (seconds), for `mcuforge quantize` and `mcuforge eval`."""
+    return train()[0].eval(), make()[1]

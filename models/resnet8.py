@@ -85,3 +85,8 @@ def train(epochs=8, n=3000, seed=0):
     x, y = (torch.from_numpy(a) for a in shapes(n, seed))
     model = fit_classifier(model, lambda: [(x[i], y[i]) for i in torch.randperm(n).split(64)], epochs)
     return model, accuracy(model, *shapes(500, seed + 1))
+
+
+def trained():
+    """The model after train() (about 30 s), for `mcuforge quantize` and `mcuforge eval`."""
+    return train()[0].eval(), torch.zeros(1, 3, 32, 32)

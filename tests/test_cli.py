@@ -166,7 +166,7 @@ def test_quantize_digits_then_compile(tmp_path):
     assert report["test_samples"] == 360 and report["on_target_mismatches"] == 0
     # the digits MLP of tests/quant/test_qat_digits.py: its bounds, measured over 8 seeds
     assert stages["fake-quant (Brevitas)"]["accuracy"] >= stages["float"]["accuracy"] - 0.025
-    assert stages["on target"]["accuracy"] == stages["integer host reference"]["accuracy"]
+    assert stages["on target"]["accuracy"] == stages["integer (evaluator = device)"]["accuracy"]
     proc = mcuforge("compile", str(mfq), "-t", "qemu-rv32imac", "-o", str(tmp_path / "c"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["precision"] == "int8" and (tmp_path / "c" / "mf_fully_connected_s8.c").is_file()

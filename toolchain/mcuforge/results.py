@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -118,6 +120,89 @@ class TrainJob:
                                         "flash", "stack_used", "max_loss_rel_error", "max_param_error")}
         return {**row, "status": "ok" if r.ok else "wrong", "figures": kept,
                 "reason": None if r.ok else f"loss {r.loss_error:.2e}, parameters {r.param_error:.2e} from PyTorch's"}
+
+
+# Samples each path of an EvalJob times (at most the job's inputs): the slow paths get fewer.
+EVAL_SAMPLES = {"per_sample": 100, "numpy_batched": 512, "evaluator": 4096, "evaluator_torch": 256,
+                "tflite_micro": 500, "litert_builtin_ref": 500}
+EVAL_REPEATS = {"numpy_batched": 3, "evaluator": 3}  # best of; the others run once
+
+
+@dataclass(frozen=True)
+class EvalJob:
+    """An int8 .tflite model's wall-time throughput (samples/s, on this machine) on the same random
+    inputs with the batched evaluator and the other ways to run it, each checked bit for bit
+    against the evaluator's outputs."""
+    model: str  # an int8 .tflite file
+    inputs: int = 4096
+    seed: int = 0
+
+    @property
+    def key(self) -> str:
+        return _key(self)
+
+    def run(self, work: Path) -> dict:
+        import torch
+
+        from .evaluate.integer import IntegerEvaluator
+        from .integer.tflite_int8 import read_int8_tflite, run_reference, run_reference_batch
+        from .integer.tflm import tflm_outputs
+
+        row = {"key": self.key, "job": {"kind": "eval", **dataclasses.asdict(self)}, "code": code_version()}
+        try:
+            graph = read_int8_tflite(Path(self.model))
+            rng = np.random.default_rng(self.seed)
+            x = rng.integers(-128, 128, (self.inputs, *graph.input.shape[1:])).astype(np.int8)
+            evaluator = IntegerEvaluator(graph)
+            evaluator(x[:1])  # warm-up
+            torch_path = IntegerEvaluator(graph, macs="gemm", requant="torch")
+            torch_path(x[:1])
+            paths = {"per_sample": lambda v: np.stack([run_reference(graph, s) for s in v]),
+                     "numpy_batched": lambda v: run_reference_batch(graph, v), "evaluator": evaluator,
+                     "evaluator_torch": torch_path,
+                     "tflite_micro": lambda v: tflm_outputs(Path(self.model), v[:, None]),
+                     "litert_builtin_ref": lambda v: _litert_outputs(Path(self.model), v)}
+            rates, outputs = {}, {}
+            for name, fn in paths.items():
+                v = x[:min(EVAL_SAMPLES[name], self.inputs)]
+                best = float("inf")
+                for _ in range(EVAL_REPEATS.get(name, 1)):
+                    start = time.perf_counter()
+                    outputs[name] = fn(v).reshape(len(v), -1)
+                    best = min(best, time.perf_counter() - start)
+                rates[name] = len(v) / best
+        except McuforgeError as exc:
+            return {**row, "status": "error", "reason": exc.message}
+        reference = outputs["evaluator"]
+        exact = {name: bool(np.array_equal(out, reference[:len(out)])) for name, out in outputs.items()}
+        figures = {"samples_per_s": rates, "samples": {name: len(out) for name, out in outputs.items()},
+                   "exact": exact, "evaluator_over": {name: rates["evaluator"] / r for name, r in rates.items()},
+                   "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+                   "clock": "wall time (time.perf_counter) on this machine"}
+        differ = {name: int((out != reference[:len(out)]).any(1).sum()) for name, out in outputs.items()}
+        figures["differ"] = differ
+        # LiteRT is measured, not an oracle: its fully connected kernel rounds differently from
+        # TFLite Micro's (a last-digit difference on some outputs), so its differences are reported
+        wrong = [f"{name} ({differ[name]} of {len(out)} samples)"
+                 for name, out in outputs.items() if not exact[name] and name != "litert_builtin_ref"]
+        return {**row, "status": "wrong" if wrong else "ok", "figures": figures,
+                "reason": f"{', '.join(wrong)} differ from the evaluator's outputs" if wrong else None}
+
+
+def _litert_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
+    """LiteRT's interpreter with its reference kernels (BUILTIN_REF), one thread, one invoke a sample."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(model_path=str(path), num_threads=1,
+                              experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    interpreter.allocate_tensors()
+    source, sink = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    outputs = []
+    for x in inputs:
+        interpreter.set_tensor(source, x[None])
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(sink)[0])
+    return np.stack(outputs)
 
 
 def _key(job) -> str:

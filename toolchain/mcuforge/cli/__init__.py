@@ -4,13 +4,14 @@ printing what the flow (core/flow.py) and the tools return.
     info.py     version, doctor, targets, boards
     model.py    compile, run, report
     quant.py    quantize
+    evaluate.py eval (the whole test split, as the device computes it)
     train.py    train (on-device learning)
     device.py   deploy, hil, run-c, dot-bench
 """
 
 from __future__ import annotations
 
-from . import device, info, model, quant, train  # noqa: F401 (each registers its commands)
+from . import device, evaluate, info, model, quant, train  # noqa: F401 (each registers its commands)
 from .app import app
 
 

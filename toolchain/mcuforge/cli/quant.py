@@ -26,7 +26,8 @@ def quantize(
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
-    report: float vs fake-quant vs integer host reference (vs on-target) on the test split."""
+    report: float vs fake-quant vs the integer model as the device computes it (the batched
+    evaluator, whole test split; vs on-target) on the test split."""
     guard(lambda: quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out))
 
 

@@ -139,7 +139,8 @@ def storage(graph: QGraph, t: QTensor) -> QTensor:
     return t
 
 
-def _struct(op, weights: dict[str, str]) -> str:
+def struct_fields(op) -> dict[str, int]:
+    """The integer fields of op's kernel parameter struct (mf_kernels.h), by name."""
     p = op.params
     if op.kind in ("conv2d", "depthwise_conv2d"):
         (_, ih, iw, ic), (_, oh, ow, oc) = op.inputs[0].shape, op.output.shape
@@ -171,7 +172,11 @@ def _struct(op, weights: dict[str, str]) -> str:
                       input_left_shift=p["input_left_shift"], diff_min=p["diff_min"])
     else:
         raise AssertionError(op.kind)
-    items = [f".{k} = {int(v)}" for k, v in fields.items()] + [f".{k} = {v}" for k, v in weights.items()]
+    return fields
+
+
+def _struct(op, weights: dict[str, str]) -> str:
+    items = [f".{k} = {int(v)}" for k, v in struct_fields(op).items()] + [f".{k} = {v}" for k, v in weights.items()]
     return "{" + ", ".join(items) + "}"
 
 

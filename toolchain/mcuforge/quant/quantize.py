@@ -1,6 +1,7 @@
 """`mcuforge quantize`: a float PyTorch model -> Brevitas QAT (or PTQ) with a preset -> the
 integer graph (.mfq), and the drift report on the test split: float model vs fake-quant model vs
-integer host reference (vs on-target output when a target is given)."""
+the integer model as the device computes it, through the batched evaluator (vs on-target output
+when a target is given)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ import numpy as np
 import torch
 
 from ..errors import ModelError
+from ..evaluate.integer import IntegerEvaluator
 from ..frontend.torch import call_factory, import_user_function, split_data
 from ..integer.graph import QGraph
-from ..integer.tflite_int8 import run_reference_batch
 from .export import export_model
 from .net import input_quantizer, quantize_model
 from .presets import PRESETS
 from .qat import calibrate, dequantized, train
+
+
+INTEGER_STAGE = "integer (evaluator = device)"
 
 
 @dataclass
@@ -82,9 +86,9 @@ def drift(float_model, quantized, graph: QGraph, x: torch.Tensor, y: torch.Tenso
         f = float_model(x).numpy()
         q = dequantized(quantized(x)).numpy()
     inputs = int8_inputs(quantized, x, graph)
-    ints = run_reference_batch(graph, inputs).reshape(len(x), -1).astype(np.int64)
+    ints = IntegerEvaluator(graph)(inputs).reshape(len(x), -1).astype(np.int64)
     scale, zp = graph.output.s(), graph.output.zp()
-    stages = [("float", f), ("fake-quant (Brevitas)", q), ("integer host reference", (ints - zp) * scale)]
+    stages = [("float", f), ("fake-quant (Brevitas)", q), (INTEGER_STAGE, (ints - zp) * scale)]
     if target_outputs is not None:  # the first len(target_outputs) samples
         n = len(target_outputs)
         stages.append((f"on target ({n} samples)" if n < len(x) else "on target",

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..fixedpoint import INT32_MAX, quantize_multiplier, rdbp, saturating_shift_left, srdhm, wrap32
+from ..fixedpoint import INT32_MAX, array_lib, quantize_multiplier, rdbp, saturating_shift_left, srdhm, wrap32
 
 CLASS = "SoftmaxOptions"
 SCALED_DIFF_INTEGER_BITS = 5
@@ -46,7 +46,8 @@ def _exp_on_interval(a):
 
 def exp_on_negative_values(a, integer_bits: int):
     """exp(a) for a <= 0 in Q(integer_bits).(31-integer_bits), result in Q0.31 (gemmlowp)."""
-    a = np.asarray(a, np.int64)
+    xp = array_lib(a)
+    a = xp.int64(a)
     fractional_bits = 31 - integer_bits
     one_quarter = 1 << (fractional_bits - 2)
     mask = one_quarter - 1
@@ -57,17 +58,18 @@ def exp_on_negative_values(a, integer_bits: int):
                                  (2, 39332535), (3, 720401), (4, 242)):
         if integer_bits > exponent:
             bit = 1 << (fractional_bits + exponent)
-            result = np.where(remainder & bit, srdhm(result, multiplier), result)
+            result = xp.where((remainder & bit) != 0, srdhm(result, multiplier), result)
     if integer_bits > 5:
         clamp = -(1 << (36 - integer_bits))
-        result = np.where(a < clamp, 0, result)
-    return np.where(a == 0, INT32_MAX, result)
+        result = xp.where(a < clamp, 0, result)
+    return xp.where(a == 0, INT32_MAX, result)
 
 
 def _one_over_one_plus_x(a):
     """1 / (1 + a) for a in [0, 1), Q0.31 in and out (gemmlowp, 3 Newton-Raphson steps)."""
+    xp = array_lib(a)
     total = a + INT32_MAX  # RoundingHalfSum(a, One): (sum + sign) / 2, truncating
-    half_denominator = np.where(total >= 0, (total + 1) >> 1, -((-(total - 1)) >> 1))
+    half_denominator = xp.where(total >= 0, (total + 1) >> 1, -((-(total - 1)) >> 1))
     x = wrap32(1515870810 + srdhm(half_denominator, -1010580540))  # Q2.29
     for _ in range(3):
         one_minus = wrap32((1 << 29) - srdhm(half_denominator, x))
@@ -75,26 +77,25 @@ def _one_over_one_plus_x(a):
     return saturating_shift_left(x, 1)
 
 
-def _reciprocal(total: int) -> tuple[int, int]:
-    """GetReciprocal(sum in Q12.19): (Q0.31 scale, number of bits over unit)."""
-    headroom_plus_one = 32 - int(total).bit_length()  # count leading zeros of a positive uint32
+def _reciprocal(total):
+    """GetReciprocal(sum in Q12.19) of each positive sum: (Q0.31 scale, number of bits over unit)."""
+    xp = array_lib(total)
+    headroom_plus_one = 32 - xp.bit_length(total)  # count leading zeros of a positive uint32
     bits_over_unit = ACCUMULATION_INTEGER_BITS - headroom_plus_one
-    shifted_minus_one = ((total << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)
-    shifted_minus_one = int(wrap32(shifted_minus_one))
-    return int(_one_over_one_plus_x(np.int64(shifted_minus_one))), bits_over_unit
+    shifted_minus_one = wrap32(((total << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31))
+    return _one_over_one_plus_x(shifted_minus_one), bits_over_unit
 
 
-def reference(op, x: np.ndarray) -> np.ndarray:
+def reference(op, x):
+    """Softmax of every row (the last axis) at once, NumPy arrays or PyTorch tensors."""
     p = op.params
-    rows = x.reshape(-1, x.shape[-1]).astype(np.int64)
-    out = np.empty(rows.shape, np.int8)
-    for i, row in enumerate(rows):
-        diff = row - row.max()
-        valid = diff >= p["diff_min"]
-        scaled = srdhm(diff * (1 << p["input_left_shift"]), p["input_multiplier"])
-        exps = exp_on_negative_values(scaled, SCALED_DIFF_INTEGER_BITS)
-        total = int(np.sum(np.where(valid, rdbp(exps, ACCUMULATION_INTEGER_BITS), 0)))
-        scale, bits_over_unit = _reciprocal(total)
-        unsat = rdbp(srdhm(scale, exps), bits_over_unit + 31 - 8)
-        out[i] = np.where(valid, np.clip(unsat - 128, -128, 127), -128)
-    return out.reshape(-1, *op.output.shape[1:])
+    xp = array_lib(x)
+    rows = xp.int64(x).reshape(-1, x.shape[-1])
+    diff = rows - xp.row_max(rows)
+    valid = diff >= p["diff_min"]
+    scaled = srdhm(diff * (1 << p["input_left_shift"]), p["input_multiplier"])
+    exps = exp_on_negative_values(scaled, SCALED_DIFF_INTEGER_BITS)
+    total = xp.row_sum(xp.where(valid, rdbp(exps, ACCUMULATION_INTEGER_BITS), 0))
+    scale, bits_over_unit = _reciprocal(total)
+    unsat = rdbp(srdhm(scale, exps), bits_over_unit + 31 - 8)
+    return xp.int8(xp.where(valid, (unsat - 128).clip(-128, 127), -128)).reshape(-1, *op.output.shape[1:])
