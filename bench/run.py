@@ -23,6 +23,8 @@ Tables (`python bench/run.py TABLE...`; all of them without arguments):
   headline       README's headline figures (KWS int8, ResNet-8 fp16 against TVM's code)
   training       training steps (on-device learning): one conv layer, ResNet-8 and DS-CNN, fp32 and
                  fp16: instructions per phase, MAC/instr forward and backward, training RAM
+  stream         streaming int8 inference (the PPG model): instructions per call against full-window
+                 inference at window/hop 2, 4, 8, 16, RAM of the buffers
   eval           the batched integer evaluator's samples/s (wall time) on the MLPerf Tiny int8 models
                  beside the NumPy reference, TFLite Micro and LiteRT, all checked bit for bit
 Options: --target=NAME (repeatable) limits the targets; --render re-renders the tables from the
@@ -41,7 +43,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolchain"))
 
-from mcuforge.results import DotJob, EvalJob, Job, ResultsFile, TrainJob, render_markdown  # noqa: E402
+from mcuforge.results import DotJob, EvalJob, Job, ResultsFile, StreamJob, TrainJob, render_markdown  # noqa: E402
 
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf-tiny"
 RESULTS = ROOT / "bench" / "results.jsonl"
@@ -89,6 +91,34 @@ def zoo_int8(name: str) -> str:
         model, example = call_factory(ROOT / "models" / f"{name}.py", "make")
         torch.manual_seed(0)
         data = [(torch.randn(16, *example.shape[1:]), None) for _ in range(4)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_qgraph(export_model(calibrate(quantize_model(model, PRESETS["int8"]), data), example), path)
+    return str(path)
+
+
+def ppg_int8() -> str:
+    """The PPG heart-rate model (models/ppg.py), trained (seconds) and calibrated on PPG windows,
+    saved once as an .mfq file: the streaming table's model."""
+    from mcuforge.paths import cache_dir
+
+    path = cache_dir() / "bench" / "ppg.mfq"
+    if not path.is_file():
+        import torch
+
+        from mcuforge.frontend.torch import call_factory
+        from mcuforge.integer.serialize import save_qgraph
+        from mcuforge.quant.export import export_model
+        from mcuforge.quant.net import quantize_model
+        from mcuforge.quant.presets import PRESETS
+        from mcuforge.quant.qat import calibrate
+
+        sys.path.insert(0, str(ROOT / "models"))
+        import ppg
+
+        torch.manual_seed(0)
+        model, example = call_factory(ROOT / "models" / "ppg.py", "trained")
+        x, _ = ppg.windows(256)
+        data = [(torch.from_numpy(x[i:i + 64]), None) for i in range(0, 256, 64)]
         path.parent.mkdir(parents=True, exist_ok=True)
         save_qgraph(export_model(calibrate(quantize_model(model, PRESETS["int8"]), data), example), path)
     return str(path)
@@ -451,12 +481,53 @@ def eval_render(jobs, rows):
     return render_markdown(_rows(jobs, rows), columns, first=1)
 
 
+STREAM_TARGETS = ("qemu-cortex-m4", "qemu-cortex-m55", "qemu-rv32-zve32f-zvfh")
+STREAM_WINDOW, STREAM_CALLS = 256, 20
+
+
+def stream_jobs(only):
+    model = ppg_int8()
+    jobs = []
+    for t in STREAM_TARGETS:
+        if only is None or t in only:
+            jobs.append(Job(model, t, "int8", inputs=3))
+            jobs += [StreamJob(model, t, "int8", inputs=STREAM_CALLS, hop=STREAM_WINDOW // r) for r in (2, 4, 8, 16)]
+    return jobs
+
+
+def stream_render(jobs, rows):
+    def full(r):
+        row = rows.get(Job(r["job"]["model"], r["job"]["target"], "int8", inputs=3).key)
+        return row["figures"] if row and row["status"] == "ok" else None
+
+    def speedup(r):
+        f = full(r)
+        return f"{f['insns_per_inference'] / r['figures']['insns_median']:.2f}x" if f else ""
+
+    def mac_ratio(r):
+        f = full(r)
+        return f"{f['macs'] / r['figures']['macs']:.2f}x" if f else ""
+
+    def ram(r):
+        f = full(r)
+        return f"{r['figures']['state'] + r['figures']['arena']:,} / {f['arena']:,}" if f else ""
+
+    columns = [("target", lambda r: r["job"]["target"]), ("window / hop", lambda r: str(STREAM_WINDOW // r["job"]["hop"])),
+               ("hop", lambda r: str(r["job"]["hop"])),
+               ("full window: instructions", lambda r: f"{full(r)['insns_per_inference']:,}" if full(r) else ""),
+               ("stream: instructions / call", fig("insns_median")),
+               ("first call (with the reset)", fig("insns_per_inference")), ("speed-up", speedup),
+               ("MACs full / stream", mac_ratio), ("bit-identical", lambda r: exactness(r)),
+               ("RAM B: stream (state + arena) / full arena", ram)]
+    return render_markdown(_rows([j for j in jobs if isinstance(j, StreamJob)], rows), columns, first=3)
+
+
 TABLES = {"models": Table(models_jobs, models_render), "int8": Table(int8_jobs, int8_render),
           "memory": Table(int8_jobs, memory_render), "kernels-float": Table(kernels_float_jobs, kernels_float_render),
           "all": Table(all_jobs, all_render), "isa": Table(isa_jobs, isa_render),
           "host": Table(host_jobs, host_render), "exact": Table(exact_jobs, exact_render),
           "headline": Table(headline_jobs, headline_render), "training": Table(training_jobs, training_render),
-          "eval": Table(eval_jobs, eval_render)}
+          "eval": Table(eval_jobs, eval_render), "stream": Table(stream_jobs, stream_render)}
 
 
 def _rows(jobs, rows) -> list[dict]:

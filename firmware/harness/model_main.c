@@ -11,6 +11,10 @@
 
 static mf_model_output_t output[MF_MODEL_OUTPUT_SIZE];
 
+#ifndef MF_MODEL_MAIN_ENTRY /* the entry point each input goes through: mf_model_push for a stream */
+#define MF_MODEL_MAIN_ENTRY mf_model_run
+#endif
+
 #ifdef MF_INPUTS_ON_STDIN
 #include <stdio.h>
 
@@ -37,7 +41,7 @@ int main(void) {
 #ifndef MF_MODEL_PROFILE
         mf_bench_start();
 #endif
-        int status = mf_model_run(in, output);
+        int status = MF_MODEL_MAIN_ENTRY(in, output);
 #ifndef MF_MODEL_PROFILE
         mf_bench_stop();
 #endif

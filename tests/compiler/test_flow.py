@@ -28,7 +28,11 @@ def test_inputs_that_do_not_fit_run_as_several_programs(tmp_path, monkeypatch):
 
 def test_a_model_with_state_is_not_split(tmp_path, monkeypatch):
     c = compile(f"{repo_path('models', 'stateful.py')}:make", load_target("qemu-cortex-m4"), "fp32", tmp_path)
-    monkeypatch.setattr(program, "MAX_INPUTS_PER_PROGRAM", 2)
+    # a sequence is one program while it fits (MAX_INPUTS_PER_PROGRAM does not split it): leave
+    # flash room for two inputs only
+    room = c.target.memory.flash.length - c.weight_bytes - 2 * 2 * c.input.nbytes
+    monkeypatch.setattr(program, "CODE_ROOM", room)
+    assert program.inputs_per_program(c, 3) == 2
     with pytest.raises(McuforgeError, match="must run them as one sequence"):
         run(c, c.random_inputs(3), tmp_path / "work")
 

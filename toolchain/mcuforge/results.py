@@ -27,7 +27,7 @@ from .paths import ROOT
 # The figures a row keeps (report/figures.py's names), and what run_job adds: the outputs'
 # digest (to compare two targets' outputs bit for bit), the simulator's wall time for the whole
 # run, the code of the hand-written kernels in the program.
-FIGURES = ("insns_per_inference", "seconds_per_inference", "macs", "mac_per_insn", "peak_mac_per_insn", "flash",
+FIGURES = ("insns_per_inference", "insns_median", "seconds_per_inference", "macs", "mac_per_insn", "peak_mac_per_insn", "flash",
            "text", "weights", "ram", "arena", "naive", "state", "stack_used", "compile_seconds", "max_rel_error",
            "mismatches_vs_reference", "oracles", "kernels", "accumulate", "outputs_sha256", "run_wall_seconds",
            "kernel_code_bytes")
@@ -50,6 +50,12 @@ class Job:
 
     def run(self, work: Path) -> dict:
         return run_job(self, work)
+
+
+@dataclass(frozen=True)
+class StreamJob(Job):
+    """A Job compiled as a stream fed `hop` new frames a call (its inputs: the calls)."""
+    hop: int = 64
 
 
 @dataclass(frozen=True)
@@ -231,7 +237,7 @@ def run_job(job: Job, work: Path) -> dict:
     row = {"key": job.key, "job": dataclasses.asdict(job), "code": code_version()}
     try:
         compiled = compile(job.model, load_target(job.target), job.precision, work / "out", job.kernels,
-                           job.accumulate)
+                           job.accumulate, getattr(job, "hop", None))
         result = run(compiled, compiled.random_inputs(job.inputs, job.seed), work / "run", timeout=1800,
                      check=job.check)
         figures, right = run_figures(compiled, result), result.ok

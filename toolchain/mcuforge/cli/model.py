@@ -21,6 +21,9 @@ KERNELS_HELP = ("mcuforge: hand-written kernels where a pattern matches, TVM's c
                 "variants (int8, for comparison)")
 ACCUMULATE_HELP = ("fp16 models: what convolutions and dense layers accumulate in, fp16 or fp32 "
                    "(default: fp16 where the target computes in fp16, fp32 where it only converts)")
+STREAM_HELP = ("int8 models: compile a stream, mf_model_push(new frames, out), that computes only the new frames "
+               "of each layer and equals full-window inference bit for bit (with --hop)")
+HOP_HELP = "with --stream: new frames (samples) per call; a multiple of the strides and pooling"
 
 
 def _default_out(model: str, target: str, precision: str) -> Path:
@@ -30,14 +33,17 @@ def _default_out(model: str, target: str, precision: str) -> Path:
 
 
 def compile_for(model: str, target: str, precision: str, out_dir: Optional[Path], kernels: str,
-                accumulate: Optional[str]):
+                accumulate: Optional[str], stream: bool = False, hop: Optional[int] = None):
     """Compile with the CLI's defaults (out/MODEL-TARGET-PRECISION); print the reference's note."""
     from ..core.flow import compile as compile_model
     from ..core.precision import resolve_precision
 
     t = load_target(target)
     precision = resolve_precision(model, precision)
-    c = compile_model(model, t, precision, out_dir or _default_out(model, t.name, precision), kernels, accumulate)
+    if stream != (hop is not None):
+        raise McuforgeError("--stream and --hop go together: --stream --hop H (new frames per call)")
+    default = _default_out(model, t.name, precision + (f"-hop{hop}" if stream else ""))
+    c = compile_model(model, t, precision, out_dir or default, kernels, accumulate, hop)
     if c.reference_note:
         err.print(f"[yellow]note:[/] {c.reference_note}", highlight=False)
     return c
@@ -51,12 +57,14 @@ def compile(  # noqa: A001 (the command's name)
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default out/MODEL-TARGET-PRECISION)"),
     kernels: str = typer.Option("mcuforge", "--kernels", help=KERNELS_HELP),
     accumulate: Optional[str] = typer.Option(None, "--accumulate", help=ACCUMULATE_HELP),
+    stream: bool = typer.Option(False, "--stream", help=STREAM_HELP),
+    hop: Optional[int] = typer.Option(None, "--hop", help=HOP_HELP),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile a model to a standalone C library: model.h, model.c, weights.c and the kernels."""
 
     def body() -> None:
-        c = compile_for(model, target, precision, out_dir, kernels, accumulate)
+        c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop)
         info = json.loads((c.out_dir / "compile.json").read_text())
         info["compile_seconds"] = c.compile_seconds
         info["files"] = [str(c.out_dir / "model.h"), *map(str, c.sources)]
@@ -90,6 +98,8 @@ def run(
     timeout: float = typer.Option(600.0, "--timeout", help="seconds per simulator run"),
     kernels: str = typer.Option("mcuforge", "--kernels", help=KERNELS_HELP),
     accumulate: Optional[str] = typer.Option(None, "--accumulate", help=ACCUMULATE_HELP),
+    stream: bool = typer.Option(False, "--stream", help=STREAM_HELP),
+    hop: Optional[int] = typer.Option(None, "--hop", help=HOP_HELP),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile, build with the runtime, run on the target, compare with the reference, report figures.
@@ -108,7 +118,7 @@ def run(
                 raise McuforgeError(f"--precision {precision} on a PyTorch model needs --data file.py:function "
                                     "(training and test batches)")
             return quantize_flow(model, recipe, data, qat_epochs, False, 0, None, target, json_out)
-        c = compile_for(model, target, precision, out_dir, kernels, accumulate)
+        c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop)
         with progress(f"running on {c.target.name}", not json_out) as update:
             r = run_compiled(c, c.random_inputs(inputs), c.out_dir / "build", profile=profile, timeout=timeout,
                              check=check, progress=update)

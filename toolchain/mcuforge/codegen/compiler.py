@@ -89,9 +89,13 @@ class CompiledModel(Compiled):
 
 
 def compile_file(model: str, target: Target, precision: str, out_dir: Path, kernels: str = "mcuforge",
-                 accumulate: str | None = None) -> CompiledModel:
+                 accumulate: str | None = None, hop: int | None = None) -> CompiledModel:
     """The float path of core.flow.compile: load `model` with its framework and compile it."""
     from ..frontend import load_model
+
+    if hop is not None:
+        raise McuforgeError(f"--stream: streaming {precision} models is not built yet; int8 models stream",
+                            hint=f"quantize the model (`mcuforge quantize`) and stream the .mfq")
 
     if kernels == "ref":
         raise McuforgeError("--kernels ref is for the integer path", hint="float models: --kernels mcuforge or tvm")

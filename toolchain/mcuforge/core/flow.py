@@ -109,13 +109,14 @@ class Compiled(ABC):
 
 
 def compile(model: str, target: Target, precision: str = "auto", out_dir: Path | str = "out",  # noqa: A001
-            kernels: str = "mcuforge", accumulate: str | None = None) -> Compiled:
+            kernels: str = "mcuforge", accumulate: str | None = None, hop: int | None = None) -> Compiled:
     """Compile `model` (file.py:factory, .pt2, .onnx, .tflite, .mfq) for `target` by the path its
     precision takes. kernels: "mcuforge" (the hand-written kernels where they bind), "tvm" (float:
     TVM's code throughout) or "ref" (int8: the portable kernels instead of the target's ISA
-    variants); accumulate: fp16 models' accumulators."""
+    variants); accumulate: fp16 models' accumulators; hop: a stream fed `hop` new frames a call
+    (mf_model_push)."""
     precision = resolve_precision(model, precision)
-    return PRECISIONS[precision].compile_file(model, target, Path(out_dir), kernels, accumulate)
+    return PRECISIONS[precision].compile_file(model, target, Path(out_dir), kernels, accumulate, hop)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ class Precision:
     def exact(self) -> bool:
         return self.tolerance == 0
 
-    def compile_file(self, model: str, target, out_dir: Path, kernels: str, accumulate: str | None):
+    def compile_file(self, model: str, target, out_dir: Path, kernels: str, accumulate: str | None,
+                     hop: int | None = None):
         module = importlib.import_module(f"mcuforge.{self.path}")
-        return module.compile_file(model, target, self.name, out_dir, kernels, accumulate)
+        return module.compile_file(model, target, self.name, out_dir, kernels, accumulate, hop)
 
 
 PRECISIONS = {

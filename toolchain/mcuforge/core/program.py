@@ -59,11 +59,13 @@ def input_bytes(compiled, inputs: np.ndarray) -> bytes | None:
 
 def inputs_per_program(compiled, n: int) -> int:
     """How many inputs one program holds: all of them on the host (stdin); elsewhere as many as
-    fit in half the flash the model leaves."""
+    fit in half the flash the model leaves (at most MAX_INPUTS_PER_PROGRAM, unless the model has
+    state and the inputs are one sequence)."""
     if compiled.target.is_host:
         return max(n, 1)
     room = (compiled.target.memory.flash.length - compiled.weight_bytes - CODE_ROOM) // 2
-    return max(1, min(n, MAX_INPUTS_PER_PROGRAM, room // max(compiled.input.nbytes, 1)))
+    cap = n if compiled.stateful else MAX_INPUTS_PER_PROGRAM  # a sequence stays one program while it fits
+    return max(1, min(n, cap, room // max(compiled.input.nbytes, 1)))
 
 
 class _Ran:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import library
 from ..core.flow import Compiled, TensorSpec
-from ..core.planner import Buffer, MemoryPlan, Overlap, StatePlan, plan_greedy_by_size
+from ..core.planner import Buffer, MemoryPlan, Overlap, StatePlan, plan_greedy_by_size, plan_state
 from ..errors import DoesNotFit, McuforgeError, UnsupportedOp
 from ..target import Target
 from .emit import KERNELS, emit_int8, entry_points, scratch_bytes, storage, stored_weights
@@ -39,6 +39,7 @@ class CompiledInt8(Compiled):
     precision: str = "int8"
     accumulate: str = "int32"
     state: StatePlan = field(default_factory=StatePlan, repr=False)
+    stream: object = field(default=None, repr=False)  # stream/integer.py's StreamedInt8, for a stream
 
     @property
     def sources(self) -> list[Path]:
@@ -58,14 +59,18 @@ class CompiledInt8(Compiled):
 
     @property
     def reference_name(self) -> str:
-        return "the integer host reference"
+        return "the integer host reference" if self.stream is None else "full-window inference (integer reference)"
 
     def random_inputs(self, n: int, seed: int = 0) -> np.ndarray:
         return random_int8_inputs(self.graph, n, seed)
 
     def reference(self, inputs: np.ndarray, reset_before: int | None = None) -> np.ndarray:
-        """The integer host reference, batched (int8 models keep no state)."""
-        return run_reference_batch(self.graph, inputs)
+        """The integer host reference, batched; for a stream, full-window inference over the
+        window ending at each call (from silence; reset_before=k: the stream starts again at k)."""
+        if self.stream is None:
+            return run_reference_batch(self.graph, inputs)
+        parts = [inputs] if reset_before is None else [inputs[:reset_before], inputs[reset_before:]]
+        return np.concatenate([self.stream.reference(p) for p in parts if len(p)])
 
     def oracle(self, name: str, inputs: np.ndarray) -> np.ndarray:
         from .tflm import tflm_outputs
@@ -114,9 +119,10 @@ def _overlaps(graph: QGraph, buffers: list[Buffer]) -> tuple[Overlap, ...]:
 
 
 def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str, kernels: str = "mcuforge",
-                 source: str = "") -> CompiledInt8:
+                 source: str = "", hop: int | None = None) -> CompiledInt8:
     """Compile an integer graph for `target`. kernels "ref": the portable kernels instead of the
-    target's ISA variants (the baseline they are measured against)."""
+    target's ISA variants (the baseline they are measured against). hop: compile the model as
+    a stream fed `hop` new frames a call (stream/)."""
     if kernels not in ("mcuforge", "ref"):
         raise McuforgeError(f"unknown kernels {kernels!r} for int8 models",
                             hint="mcuforge (the target's ISA variants) or ref (the portable kernels)")
@@ -128,6 +134,12 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str, 
         raise UnsupportedOp(f"{name}: the input has a batch of {graph.input.shape[0]}; the integer kernels "
                             "compute one sample per call",
                             hint="export the model with a batch of 1 and call it once per sample")
+    stream = None
+    if hop is not None:
+        from ..stream.integer import stream_int8
+
+        stream = stream_int8(graph, hop, source or name)
+        graph = stream.graph
     graph = lower_for_target(graph, target)
     weight_bytes = sum(stored_weights(op, target).nbytes for op in graph.ops if "weights" in op.params)
     if weight_bytes > target.memory.flash.length:
@@ -137,16 +149,17 @@ def compile_int8(graph: QGraph, name: str, target: Target, out_dir: Path | str, 
     layers = [op for op in graph.ops if op.kind in KERNELS]
     buffers = _buffers(graph, target)
     plan = plan_greedy_by_size(buffers, len(layers), _overlaps(graph, buffers))
-    files = emit_int8(graph, plan, target, out, name)
-    library.write_plan(out, plan, StatePlan())
+    state = StatePlan() if stream is None else plan_state({f.name: f.nbytes for f in stream.feeds.values()})
+    files = emit_int8(graph, plan, target, out, name, stream, state)
+    library.write_plan(out, plan, state)
     compiled = CompiledInt8(name, target, out, graph, plan, files, graph.macs(), weight_bytes,
-                            time.perf_counter() - start, kernels, source)
-    library.write_compile_json(compiled, source, len(layers), entry_points(graph))
+                            time.perf_counter() - start, kernels, source, state=state, stream=stream)
+    library.write_compile_json(compiled, source, len(layers), entry_points(graph, stream))
     return compiled
 
 
 def compile_file(model: str, target: Target, precision: str, out_dir: Path, kernels: str = "mcuforge",
-                 accumulate: str | None = None) -> CompiledInt8:
+                 accumulate: str | None = None, hop: int | None = None) -> CompiledInt8:
     """The integer path of core.flow.compile: an int8 .tflite or .mfq file."""
     from .serialize import load_qgraph
     from .tflite_int8 import read_int8_tflite
@@ -160,7 +173,7 @@ def compile_file(model: str, target: Target, precision: str, out_dir: Path, kern
     if not path.is_file():
         raise McuforgeError(f"model file not found: {model}")
     graph = load_qgraph(path) if model.lower().endswith(".mfq") else read_int8_tflite(path)
-    return compile_int8(graph, path.stem, target, out_dir, kernels, model)
+    return compile_int8(graph, path.stem, target, out_dir, kernels, model, hop)
 
 
 def random_int8_inputs(graph: QGraph, n: int, seed: int = 0) -> np.ndarray:

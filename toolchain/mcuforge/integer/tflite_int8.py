@@ -141,14 +141,21 @@ def run_reference_batch(graph: QGraph, inputs: np.ndarray) -> np.ndarray:
     Every op's reference computes a whole batch at once: a tensor of shape S (batch 1 leading)
     is held as (B * S[0], *S[1:]) for B samples, so each op sees the samples as its leading
     dimension; the integer arithmetic is that of one sample, element for element."""
-    from .ops import OPS
-
     inputs = np.asarray(inputs, np.int8).reshape(-1, *graph.input.shape)
     outputs = []
     for start in range(0, len(inputs), REFERENCE_BATCH):
         part = inputs[start:start + REFERENCE_BATCH]
-        env = {graph.input.id: part.reshape(-1, *graph.input.shape[1:])}
-        for op in graph.ops:
-            env[op.output.id] = OPS[op.kind].reference(op, *(env[t.id] for t in op.inputs))
+        env = reference_tensors(graph, part)
         outputs.append(env[graph.output.id].reshape(len(part), *graph.output.shape))
     return np.concatenate(outputs).astype(np.int8) if outputs else np.zeros((0, *graph.output.shape), np.int8)
+
+
+def reference_tensors(graph: QGraph, inputs: np.ndarray) -> dict[int, np.ndarray]:
+    """Every tensor's value for a batch of inputs (N, *input shape), by tensor id, each held as
+    (N * S[0], *S[1:])."""
+    from .ops import OPS
+
+    env = {graph.input.id: np.asarray(inputs, np.int8).reshape(-1, *graph.input.shape[1:])}
+    for op in graph.ops:
+        env[op.output.id] = OPS[op.kind].reference(op, *(env[t.id] for t in op.inputs))
+    return env

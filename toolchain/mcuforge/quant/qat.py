@@ -112,6 +112,11 @@ def quantize_chain(modules: list[nn.Module], preset: Preset, names: list[str] | 
                 raise ModelError(f"layer {i} (AdaptiveAvgPool2d): output size {m.output_size}; the integer "
                                  "backend pools globally (output size 1)")
             layers.append(IntAvgPool2d())
+        elif isinstance(m, nn.AvgPool1d):  # a 1-pixel-high window over (N, C, L)
+            if m.padding not in (0, (0,)) or m.ceil_mode:
+                raise ModelError(f"layer {i} (AvgPool1d): padding or ceil_mode; use valid windows")
+            k, st = m.kernel_size[0], (m.stride or m.kernel_size)[0]
+            layers.append(IntAvgPool2d((1, k), (1, st)))
         elif isinstance(m, nn.AvgPool2d):
             if m.padding not in (0, (0, 0)) or m.ceil_mode:
                 raise ModelError(f"layer {i} (AvgPool2d): padding or ceil_mode; use valid windows")

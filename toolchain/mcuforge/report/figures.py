@@ -16,7 +16,8 @@ def _cost(compiled, run, peak_dtype: str) -> dict:
     insns = run.insns_per_inference
     per_inf = max(insns) if insns else 0
     seconds = sorted(run.seconds_per_inference)
-    return {"insns_per_inference": per_inf, "insns_each": insns, "macs": compiled.macs,
+    return {"insns_per_inference": per_inf, "insns_median": sorted(insns)[len(insns) // 2] if insns else 0,
+            "insns_each": insns, "macs": compiled.macs,
             "mac_per_insn": compiled.macs / per_inf if per_inf else None,
             "peak_mac_per_insn": compiled.target.peak(peak_dtype),
             "seconds_per_inference": seconds[len(seconds) // 2] if seconds else None}
