@@ -1,5 +1,10 @@
 """DS-CNN (small) for keyword spotting as in MLPerf Tiny: 49x10 MFCC -> 12 classes; a
-10x4 stride-2 convolution, then four depthwise-separable blocks of 64 channels."""
+10x4 stride-2 convolution, then four depthwise-separable blocks of 64 channels.
+
+make_causal() / trained_causal(): the same blocks unpadded along time (padding only across the
+10 coefficients) and with stride 1 along time, so that the model streams exactly one MFCC frame
+at a time (`mcuforge run dscnn.mfq --stream --hop 1`): 49 frames -> 40 after the first
+convolution -> 32 after the four 3x3 depthwise layers."""
 
 import numpy as np
 import torch
@@ -8,9 +13,9 @@ from torch import nn
 from _common import accuracy, fit_classifier, randomize_batch_norm, split_batches
 
 
-def _ds_block(ch):
+def _ds_block(ch, time_padding=1):
     return nn.Sequential(
-        nn.Conv2d(ch, ch, 3, 1, 1, groups=ch, bias=False), nn.BatchNorm2d(ch), nn.ReLU(),
+        nn.Conv2d(ch, ch, 3, 1, (time_padding, 1), groups=ch, bias=False), nn.BatchNorm2d(ch), nn.ReLU(),
         nn.Conv2d(ch, ch, 1, bias=False), nn.BatchNorm2d(ch), nn.ReLU(),
     )
 
@@ -22,6 +27,21 @@ def make():
         *[_ds_block(64) for _ in range(4)],
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 12),
     )
+    randomize_batch_norm(model)
+    return model.eval(), torch.zeros(1, 1, 49, 10)
+
+
+def build_causal():
+    return nn.Sequential(
+        nn.Conv2d(1, 64, (10, 4), stride=(1, 2), padding=(0, 1), bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        *[_ds_block(64, time_padding=0) for _ in range(4)],
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 12),
+    )
+
+
+def make_causal():
+    torch.manual_seed(0)
+    model = build_causal()
     randomize_batch_norm(model)
     return model.eval(), torch.zeros(1, 1, 49, 10)
 
@@ -70,3 +90,15 @@ def train(epochs=6, seed=0):
 def trained():
     """The model after train() (seconds), for `mcuforge quantize` and `mcuforge eval`."""
     return train()[0].eval(), make()[1]
+
+
+def train_causal(epochs=6, seed=0):
+    """(streamable model, test accuracy), trained as train() does."""
+    torch.manual_seed(seed)
+    train_batches = batches("train")
+    model = fit_classifier(build_causal(), lambda: train_batches, epochs)
+    return model, accuracy(model, *keywords(500, 1))
+
+
+def trained_causal():
+    return train_causal()[0].eval(), make()[1]

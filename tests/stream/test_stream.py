@@ -148,3 +148,17 @@ def test_pushed_over_the_hil_link(target_name, tmp_path):
         dut.connect()
         got = np.stack([model.decode(dut.infer(x.tobytes()).output) for x in pushes])
     assert np.array_equal(got.reshape(40, -1), compiled.reference(pushes).reshape(40, -1))
+
+
+@pytest.mark.parametrize("target_name,hop", [("qemu-cortex-m55", 1), ("host", 7)])
+def test_keyword_spotter_streams_frame_by_frame(target_name, hop, tmp_path):
+    """The DS-CNN unpadded along time (models/dscnn.py:make_causal), its 49 MFCC frames along H:
+    pushed one frame (or seven) at a time, each answer is the window's, bit for bit."""
+    import torch
+
+    graph = _quantized("dscnn:make_causal", lambda example: [(torch.randn(16, 1, 49, 10), None) for _ in range(2)])
+    compiled = compile_int8(graph, "dscnn", load_target(target_name), tmp_path / "out", hop=hop)
+    assert compiled.input.shape == (1, hop, 10, 1)
+    run = run_on_target(compiled, compiled.random_inputs(60, seed=4), tmp_path / "work", profile=False)
+    assert run.mismatches == 0, run.diff()
+    assert len(np.unique(run.outputs)) > 10
