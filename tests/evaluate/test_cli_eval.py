@@ -119,3 +119,18 @@ def test_an_op_the_evaluator_lacks_is_named(tmp_path):
     with pytest.raises(UnsupportedOp, match="operator 0 is gather, which the batched evaluator lacks"):
         IntegerEvaluator(graph)
 
+
+
+def test_the_first_sample_guards_the_libraries(tmp_path):
+    """A sum rounded by a library underneath would show on the first sample, checked against the
+    integer reference: an error, not a wrong accuracy."""
+    from mcuforge.errors import McuforgeError
+
+    path = tmp_path / "op.tflite"
+    path.write_bytes(CASES["fully connected per-channel"]())
+    graph = read_int8_tflite(path)
+    ev = IntegerEvaluator(graph)
+    good = ev.steps[0].run
+    ev.steps[0].run = lambda x: good(x) ^ 1  # one bit off, as a rounded sum would be
+    with pytest.raises(McuforgeError, match="differs from the integer reference on its first sample"):
+        ev(np.zeros((4, *graph.input.shape[1:]), np.int8))

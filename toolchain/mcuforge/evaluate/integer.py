@@ -104,6 +104,7 @@ class IntegerEvaluator:
             self.native = native.library()
         self.float_dtypes: dict[int, str] = {}  # op index -> the float type of its sums
         self.steps = [Step(op, self._lower(op)) for op in graph.ops]
+        self.checked = False  # the first sample of the first call is checked against the reference
 
     # -- lowering ---------------------------------------------------------------------------
     def _lower(self, op: QOp):
@@ -354,6 +355,18 @@ class IntegerEvaluator:
         shape = op.output.shape[1:]
         return lambda x: x.reshape(x.shape[0], *shape)
 
+    def _check_first(self, x: np.ndarray, got: np.ndarray) -> None:
+        """A guard on the libraries underneath: the first sample against the integer reference."""
+        from ..integer.tflite_int8 import run_reference
+
+        want = run_reference(self.graph, x).reshape(got.shape)
+        if not np.array_equal(got, want):
+            raise McuforgeError(f"the evaluator ({self.macs} sums, {self.requant} requantization, {self.device}) "
+                                f"differs from the integer reference on its first sample ({int(np.sum(got != want))} "
+                                "outputs): a library underneath rounded a sum",
+                                hint="report it; evaluate on the host target meanwhile (`mcuforge run -t host`)")
+        self.checked = True
+
     @staticmethod
     def _check(status: int, op: QOp) -> None:
         if status != 0:
@@ -375,6 +388,8 @@ class IntegerEvaluator:
                 for step in self.steps:
                     env[step.op.output.id] = step.run(*(env[t.id] for t in step.op.inputs))
                 out[start:start + len(x)] = env[self.graph.output.id].cpu().numpy()
+                if not self.checked:
+                    self._check_first(inputs[0], out[0])
                 if progress is not None:
                     progress(min(start + self.batch, n), n)
         return out
