@@ -94,6 +94,8 @@ def drift(float_model, quantized, graph: QGraph, x: torch.Tensor, y: torch.Tenso
         stages.append((f"on target ({n} samples)" if n < len(x) else "on target",
                        (target_outputs.reshape(n, -1).astype(np.int64) - zp) * scale))
     top_f = f.argmax(1)
+    if y is not None and (y.dtype.is_floating_point or y.dim() != 1):  # a regression: no accuracy
+        y = None
     return [Stage(name, float(np.mean(v.argmax(1) == y.numpy()[:len(v)])) if y is not None else None,
                   float(np.mean(v.argmax(1) == top_f[:len(v)])), float(np.max(np.abs(v - f[:len(v)]))))
             for name, v in stages]
