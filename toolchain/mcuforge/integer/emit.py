@@ -242,7 +242,7 @@ def emit_int8(graph: QGraph, plan: MemoryPlan, target: Target, out: Path, name: 
     feeds = stream.feeds if stream is not None else {}
     reset = []
     for feed in feeds.values():
-        frame = feed.reset[:feed.frame_bytes]
+        frame = feed.reset
         symbol = f"mf_reset_{feed.name}"
         arrays.append(library.array_definition(symbol, frame, "one frame of the buffer after silence"))
         externs.append(library.array_declaration(symbol, frame))

@@ -57,11 +57,6 @@ class LayerStream:
     new_out: int  # output frames per call (1 where the time axis collapses)
     reads: int  # input frames the layer reads per call: the new ones and the kept ones before them
 
-    @property
-    def kept(self) -> int:
-        """Input frames kept from earlier calls (the layer's buffer holds `reads` frames)."""
-        return max(self.reads - self.new_in, 0)
-
 
 def stride_product(layers: list[TimeLayer]) -> int:
     """The product of the strides before the time axis collapses: every hop is a multiple of it."""

@@ -74,7 +74,7 @@ class Feed:
     frame_bytes: int
     reads: int
     new: int
-    reset: np.ndarray = field(repr=False)  # int8, reads * frame_bytes: the buffer after silence
+    reset: np.ndarray = field(repr=False)  # int8, one frame: every frame of the buffer after silence
 
     @property
     def nbytes(self) -> int:
@@ -139,10 +139,10 @@ def stream_int8(graph: QGraph, hop: int, source: str) -> StreamedInt8:
         if s.reads != s.new_in:  # a buffer in the state
             frame_bytes = src.size // src.shape[axis]
             full = silence[src.id].reshape(src.shape)
-            kept = np.take(full, range(src.shape[axis] - s.reads, src.shape[axis]), axis=axis)
+            last = np.take(full, [src.shape[axis] - 1], axis=axis)  # all frames alike: nothing pads time
             window_tensor = with_frames(src, s.reads, next_id)
             feeds[next_id] = Feed(f"b{op.index}", src.id, frame_bytes, s.reads, s.new_in,
-                                  np.ascontiguousarray(kept, np.int8).reshape(-1))
+                                  np.ascontiguousarray(last, np.int8).reshape(-1))
             inputs[0] = window_tensor
             next_id += 1
         if layer.collapses:
