@@ -4,7 +4,8 @@
  * instead and this file adds no markers of its own. On the host target (MF_INPUTS_ON_STDIN)
  * the inputs come on stdin, one after the other, so that the program does not depend on them.
  * The inputs are one sequence: a model with state carries it from each call to the next
- * (MF_RESET_BEFORE=k resets it before input k). */
+ * (MF_RESET_BEFORE=k resets it before input k; MF_RESET_EVERY=T before every T-th input: samples
+ * of T time steps). */
 #include "inputs.h"
 #include "model.h"
 #include "mf_runtime.h"
@@ -32,6 +33,9 @@ int main(void) {
     for (int n = 0; n < MF_INPUTS; n++) {
 #ifdef MF_RESET_BEFORE /* the state back to its values at reset before this input */
         if (n == MF_RESET_BEFORE) mf_model_reset();
+#endif
+#ifdef MF_RESET_EVERY
+        if (n % MF_RESET_EVERY == 0) mf_model_reset();
 #endif
         const mf_model_input_t *in = input_at(n);
         if (in == NULL) {

@@ -117,4 +117,50 @@ typedef struct {
 /* Output scale 1/256, zero point -128 (TFLite's int8 softmax). */
 mf_status mf_softmax_s8(const mf_softmax_params_s8 *p, const int8_t *in, int8_t *out);
 
+/* --- Spiking networks (toolchain/mcuforge/snn/integer.py is their specification) ------------- */
+
+/* cur[o] = (bias ? bias[o] : cur[o]) + sum_i w[o * n_in + i] * x[i]: a dense synapse's current
+ * (bias NULL: added to cur, as an all-to-all recurrence is). */
+mf_status mf_snn_dense_s8(const int8_t *x, int32_t n_in, const int8_t *w, const int32_t *bias, int32_t *cur,
+                          int32_t n_out);
+
+/* The same current from the inputs that are not zero only (event-driven): wt is the weights
+ * transposed, n_in rows of n_out; each spike adds its row. `events`: scratch of n_in indices. */
+mf_status mf_snn_events_s8(const int8_t *x, int32_t n_in, const int8_t *wt, const int32_t *bias, int32_t *cur,
+                           int32_t n_out, uint16_t *events);
+
+typedef struct {
+    int32_t in_c, in_h, in_w, out_c, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+} mf_snn_conv_params;
+
+/* A 2-D convolution's current, channels first: cur[o][y][x] = bias[o] + sum w[o][c][i][j] * in. */
+mf_status mf_snn_conv2d_s8(const mf_snn_conv_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
+                           int32_t *cur);
+
+typedef struct {
+    int32_t c, in_h, in_w, out_h, out_w, k_h, k_w, stride_h, stride_w;
+} mf_snn_pool_params;
+
+/* Max pooling, channels first, of currents (s32) or of spikes (s8). */
+mf_status mf_snn_maxpool_s32(const mf_snn_pool_params *p, const int32_t *in, int32_t *out);
+mf_status mf_snn_maxpool_s8(const mf_snn_pool_params *p, const int8_t *in, int8_t *out);
+
+enum { MF_LIF_LEAKY = 0, MF_LIF_RLEAKY = 1, MF_LIF_SYNAPTIC = 2 };
+enum { MF_RESET_SUBTRACT = 0, MF_RESET_ZERO = 1, MF_RESET_NONE = 2 };
+
+typedef struct {
+    int32_t n;                                /* neurons */
+    int32_t theta;                            /* threshold, in the membrane's unit */
+    const int32_t *beta; int32_t beta_step;   /* membrane leak, Q15: one (step 0) or one per neuron */
+    const int32_t *alpha; int32_t alpha_step; /* Synaptic's current leak, Q15 */
+    const int32_t *v; int32_t v_step;         /* RLeaky's one-to-one recurrent weight (NULL: none) */
+    uint8_t kind, reset, delay;               /* MF_LIF_*, MF_RESET_*, snnTorch's reset_delay */
+} mf_lif_params;
+
+/* One time step of a layer of neurons: mem (and syn) updated in place, spk[i] = 0/1 (read first
+ * as the previous step's spikes by an RLeaky), from this step's current. The membrane is int16
+ * (computed in int32: the current stays below 2^28) or int32 (computed in int64). */
+mf_status mf_lif_s16_step(const mf_lif_params *p, int16_t *mem, int16_t *syn, const int32_t *cur, int8_t *spk);
+mf_status mf_lif_s32_step(const mf_lif_params *p, int32_t *mem, int32_t *syn, const int32_t *cur, int8_t *spk);
+
 #endif

@@ -24,6 +24,10 @@ ACCUMULATE_HELP = ("fp16 models: what convolutions and dense layers accumulate i
 STREAM_HELP = ("int8 models: compile a stream, mf_model_push(new frames, out), that computes only the new frames "
                "of each layer and equals full-window inference bit for bit (with --hop)")
 HOP_HELP = "with --stream: new frames (samples) per call; a multiple of the strides and pooling"
+TIMESTEPS_HELP = "spiking models: time steps per sample (the state is reset before each); run: -n samples of T steps"
+TRACE_HELP = "spiking models: each step's output is every neuron layer's spikes (compared neuron by neuron)"
+EVENTS_HELP = ("spiking models: dense (every synapse's dense kernel), events (spike lists on dense synapses) or "
+               "auto (from each synapse's calibrated input rate)")
 
 
 def _default_out(model: str, target: str, precision: str) -> Path:
@@ -33,7 +37,7 @@ def _default_out(model: str, target: str, precision: str) -> Path:
 
 
 def compile_for(model: str, target: str, precision: str, out_dir: Optional[Path], kernels: str,
-                accumulate: Optional[str], stream: bool = False, hop: Optional[int] = None):
+                accumulate: Optional[str], stream: bool = False, hop: Optional[int] = None, **spiking):
     """Compile with the CLI's defaults (out/MODEL-TARGET-PRECISION); print the reference's note."""
     from ..core.flow import compile as compile_model
     from ..core.precision import resolve_precision
@@ -43,7 +47,7 @@ def compile_for(model: str, target: str, precision: str, out_dir: Optional[Path]
     if stream != (hop is not None):
         raise McuforgeError("--stream and --hop go together: --stream --hop H (new frames per call)")
     default = _default_out(model, t.name, precision + (f"-hop{hop}" if stream else ""))
-    c = compile_model(model, t, precision, out_dir or default, kernels, accumulate, hop)
+    c = compile_model(model, t, precision, out_dir or default, kernels, accumulate, hop, **spiking)
     if c.reference_note:
         err.print(f"[yellow]note:[/] {c.reference_note}", highlight=False)
     return c
@@ -59,12 +63,16 @@ def compile(  # noqa: A001 (the command's name)
     accumulate: Optional[str] = typer.Option(None, "--accumulate", help=ACCUMULATE_HELP),
     stream: bool = typer.Option(False, "--stream", help=STREAM_HELP),
     hop: Optional[int] = typer.Option(None, "--hop", help=HOP_HELP),
+    timesteps: Optional[int] = typer.Option(None, "--timesteps", help=TIMESTEPS_HELP),
+    trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile a model to a standalone C library: model.h, model.c, weights.c and the kernels."""
 
     def body() -> None:
-        c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop)
+        c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop, timesteps=timesteps,
+                        trace=trace or None, events=events)
         info = json.loads((c.out_dir / "compile.json").read_text())
         info["compile_seconds"] = c.compile_seconds
         info["files"] = [str(c.out_dir / "model.h"), *map(str, c.sources)]
@@ -100,6 +108,9 @@ def run(
     accumulate: Optional[str] = typer.Option(None, "--accumulate", help=ACCUMULATE_HELP),
     stream: bool = typer.Option(False, "--stream", help=STREAM_HELP),
     hop: Optional[int] = typer.Option(None, "--hop", help=HOP_HELP),
+    timesteps: Optional[int] = typer.Option(None, "--timesteps", help=TIMESTEPS_HELP),
+    trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
     """Compile, build with the runtime, run on the target, compare with the reference, report figures.
@@ -118,9 +129,10 @@ def run(
                 raise McuforgeError(f"--precision {precision} on a PyTorch model needs --data file.py:function "
                                     "(training and test batches)")
             return quantize_flow(model, recipe, data, qat_epochs, False, 0, None, target, json_out)
-        c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop)
+        c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop, timesteps=timesteps,
+                        trace=trace or None, events=events)
         with progress(f"running on {c.target.name}", not json_out) as update:
-            r = run_compiled(c, c.random_inputs(inputs), c.out_dir / "build", profile=profile, timeout=timeout,
+            r = run_compiled(c, c.random_inputs(inputs * (c.reset_every or 1)), c.out_dir / "build", profile=profile, timeout=timeout,
                              check=check, progress=update)
         figures = run_figures(c, r)
         (c.out_dir / "run.json").write_text(json.dumps(figures, indent=2) + "\n")

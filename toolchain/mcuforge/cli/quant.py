@@ -24,11 +24,79 @@ def quantize(
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="the quantized model (default MODEL.mfq)"),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="also run the test split on this target"),
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+    membrane: str = typer.Option("auto", "--membrane", help="spiking models: the membranes' type, auto (per layer "
+                                 "from the calibrated range), int16 or int32"),
 ) -> None:
     """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
     report: float vs fake-quant vs the integer model as the device computes it (the batched
-    evaluator, whole test split; vs on-target) on the test split."""
-    guard(lambda: quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out))
+    evaluator, whole test split; vs on-target) on the test split. A spiking model (snnTorch)
+    gets int8 weights and fixed-point membranes, with the integer recurrence in QAT."""
+    def body() -> int:
+        if ".py:" in model and _spiking_factory(model):
+            return spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out)
+        return quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out)
+
+    guard(body)
+
+
+def _spiking_factory(model: str) -> bool:
+    from ..frontend.torch import call_factory
+    from ..snn.flow import is_spiking
+
+    path, factory = model.rsplit(":", 1)
+    return is_spiking(call_factory(Path(path), factory)[0])
+
+
+def spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out) -> int:
+    """Quantize a spiking network, save it, optionally run the whole test split on a target."""
+    import numpy as np
+
+    from ..core.flow import run
+    from ..snn.compiler import compile_snn
+
+    from ..snn.flow import quantize_spiking
+
+    with progress("training", not json_out) as update:
+        result = quantize_spiking(model, data, qat_epochs, ptq, float_epochs, membrane,
+                                  on_epoch=lambda stage, e, n, loss: update(e, n, f"{stage} training", loss=loss))
+    path = Path(out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name)
+    result.save(path)
+    x, y = result.test
+    target_accuracy, mismatches = None, None
+    if target:
+        t = load_target(target)
+        c = compile_snn(result.integer, path.stem, t, Path("out") / f"{path.stem}-{t.name}-snn", source=str(path),
+                        timesteps=result.timesteps)
+        inputs = result.integer.quantize_input(x).reshape(len(x) * result.timesteps, -1)
+        with progress(f"test split on {t.name}", not json_out) as update:
+            r = run(c, inputs, c.out_dir / "build", progress=update)
+        counts = r.outputs.reshape(len(x), result.timesteps, -1).astype(np.int64).sum(1)
+        target_accuracy = float(np.mean(np.argmax(counts, 1) == y))
+        mismatches = int(np.sum(np.any(r.outputs.reshape(len(x), -1) != r.reference.reshape(len(x), -1), axis=1)))
+    figures = {"model": str(path), "test_samples": len(x), "timesteps": result.timesteps,
+               "float_accuracy": result.float_accuracy, "integer_accuracy": result.integer_accuracy,
+               "spike_rates": result.rates,
+               "membranes": {layer.name: layer.params["membrane"] for layer in result.integer.neurons},
+               "on_target_accuracy": target_accuracy, "on_target_mismatches": mismatches}
+    if json_out:
+        print_json(figures)
+    else:
+        table = Table(title=f"spiking network on the test split ({len(x)} samples, {result.timesteps} steps each)")
+        table.add_column("stage")
+        table.add_column("accuracy", justify="right")
+        table.add_row("float (snnTorch arithmetic)", f"{100 * result.float_accuracy:.2f} %")
+        table.add_row("integer (host reference = device)", f"{100 * result.integer_accuracy:.2f} %")
+        if target_accuracy is not None:
+            table.add_row(f"on {target}", f"{100 * target_accuracy:.2f} %")
+        out.print(table)
+        for layer, rate in zip(result.integer.neurons, result.rates):
+            out.print(f"layer {layer.name} ({layer.kind}): {layer.size} neurons, {layer.params['membrane']} membrane, "
+                      f"threshold {layer.params['theta']}, spike rate {100 * rate:.1f} %")
+        if mismatches is not None:
+            out.print(f"on target {target}: {len(x) - mismatches} of {len(x)} spike trains bit-identical to the "
+                      "integer host reference")
+        out.print(f"saved {path}; compile it with: mcuforge compile {path} --target TARGET")
+    return 1 if mismatches else 0
 
 
 def quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out) -> int:

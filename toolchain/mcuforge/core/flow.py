@@ -107,16 +107,23 @@ class Compiled(ABC):
     def stateful(self) -> bool:
         return self.state.size > 0
 
+    @property
+    def reset_every(self) -> int | None:
+        """A model whose inputs are samples of this many steps, its state reset before each."""
+        return None
+
 
 def compile(model: str, target: Target, precision: str = "auto", out_dir: Path | str = "out",  # noqa: A001
-            kernels: str = "mcuforge", accumulate: str | None = None, hop: int | None = None) -> Compiled:
+            kernels: str = "mcuforge", accumulate: str | None = None, hop: int | None = None,
+            **options) -> Compiled:
     """Compile `model` (file.py:factory, .pt2, .onnx, .tflite, .mfq) for `target` by the path its
     precision takes. kernels: "mcuforge" (the hand-written kernels where they bind), "tvm" (float:
     TVM's code throughout) or "ref" (int8: the portable kernels instead of the target's ISA
     variants); accumulate: fp16 models' accumulators; hop: a stream fed `hop` new frames a call
-    (mf_model_push)."""
+    (mf_model_push); options: a path's own (spiking: timesteps, trace, events), given only when set."""
     precision = resolve_precision(model, precision)
-    return PRECISIONS[precision].compile_file(model, target, Path(out_dir), kernels, accumulate, hop)
+    options = {k: v for k, v in options.items() if v is not None}
+    return PRECISIONS[precision].compile_file(model, target, Path(out_dir), kernels, accumulate, hop, **options)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,15 +27,25 @@ class Precision:
         return self.tolerance == 0
 
     def compile_file(self, model: str, target, out_dir: Path, kernels: str, accumulate: str | None,
-                     hop: int | None = None):
+                     hop: int | None = None, **options):
+        """options: what only this path takes (the spiking path's timesteps, trace, events); an
+        option another path does not take is an error naming it."""
+        import inspect
+
         module = importlib.import_module(f"mcuforge.{self.path}")
-        return module.compile_file(model, target, self.name, out_dir, kernels, accumulate, hop)
+        takes = inspect.signature(module.compile_file).parameters
+        for key in options:
+            if key not in takes:
+                raise McuforgeError(f"--{key} is for spiking models; {model} is a {self.name} model")
+        return module.compile_file(model, target, self.name, out_dir, kernels, accumulate, hop, **options)
 
 
 PRECISIONS = {
     "fp32": Precision("fp32", "codegen.compiler", 1e-5),
     "fp16": Precision("fp16", "codegen.compiler", 3e-2),
     "int8": Precision("int8", "integer.compiler", 0.0, quantized=True),
+    # spiking networks: int8 weights, fixed-point membranes, spikes bit for bit (snn/)
+    "snn": Precision("snn", "snn.compiler", 0.0, quantized=True),
 }
 TOLERANCE = {p.name: p.tolerance for p in PRECISIONS.values()}
 
@@ -49,15 +59,27 @@ def quantized_file(model: str) -> bool:
                                       and is_int8_tflite(Path(model)))
 
 
+def quantized_precision(model: str) -> str:
+    """snn for an .mfq file holding a spiking network, else int8."""
+    from ..integer.serialize import archive_format
+    from ..snn.serialize import FORMAT
+
+    lower = model.lower()
+    return "snn" if lower.endswith(".mfq") and Path(model).is_file() and archive_format(Path(model)) == FORMAT \
+        else "int8"
+
+
 def resolve_precision(model: str, precision: str) -> str:
     """The precision `model` compiles to: `precision`, or for "auto" the one its file implies
     (the quantized precision for quantized files, else fp32); a clear error for a mismatch."""
     quantized = quantized_file(model)
-    default = next(p.name for p in PRECISIONS.values() if p.quantized)
+    default = quantized_precision(model)
     if precision == "auto":
         return default if quantized else "fp32"
     if precision not in PRECISIONS:
         raise McuforgeError(f"unknown precision {precision!r}", hint=f"choose one of auto, {', '.join(PRECISIONS)}")
+    if PRECISIONS[precision].quantized and quantized and precision != default:
+        raise McuforgeError(f"{model} is an {default} model; it compiles with --precision {default} (the default)")
     if PRECISIONS[precision].quantized and not quantized:
         raise McuforgeError(f"{model}: --precision {precision} needs a quantized model",
                             hint="int8 .tflite or .mfq files; quantize PyTorch models with `mcuforge quantize`")

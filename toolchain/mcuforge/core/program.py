@@ -47,6 +47,8 @@ def build_model_program(compiled, inputs: np.ndarray, work: Path, profile: bool 
     defines = {"MF_MODEL_PROFILE": None} if profile else {}
     if reset_before is not None:
         defines["MF_RESET_BEFORE"] = reset_before
+    if compiled.reset_every:
+        defines["MF_RESET_EVERY"] = compiled.reset_every
     return build_program(compiled.target, [HARNESS, *compiled.sources], work / ("profile" if profile else "run"),
                          name=compiled.name.replace(".", "_"), include_dirs=[compiled.out_dir, work],
                          defines=defines)
@@ -65,7 +67,11 @@ def inputs_per_program(compiled, n: int) -> int:
         return max(n, 1)
     room = (compiled.target.memory.flash.length - compiled.weight_bytes - CODE_ROOM) // 2
     cap = n if compiled.stateful else MAX_INPUTS_PER_PROGRAM  # a sequence stays one program while it fits
-    return max(1, min(n, cap, room // max(compiled.input.nbytes, 1)))
+    fit = max(1, min(n, cap, room // max(compiled.input.nbytes, 1)))
+    every = compiled.reset_every
+    if every and fit < n:  # programs split between samples, where the state is reset anyway
+        fit = max(every, fit // every * every)
+    return fit
 
 
 class _Ran:
@@ -90,7 +96,7 @@ def run_inputs(compiled, inputs: np.ndarray, work: Path, timeout: float, reset_b
     input, wall seconds of the simulator or native runs) of `inputs` on the target, as one
     program or several."""
     per_program = inputs_per_program(compiled, len(inputs))
-    if per_program < len(inputs) and compiled.stateful:
+    if per_program < len(inputs) and compiled.stateful and not compiled.reset_every:
         raise McuforgeError(f"{compiled.name}: {len(inputs)} inputs do not fit in the flash of "
                             f"{compiled.target.name} beside the model ({per_program} do), and a model with state "
                             "must run them as one sequence", hint=f"run at most {per_program} inputs, or use -t host")

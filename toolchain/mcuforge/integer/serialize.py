@@ -44,24 +44,38 @@ def save_qgraph(graph: QGraph, path: Path) -> Path:
                 arrays[f"t{t.id}.{key}"] = value
     ops = []
     for n, op in enumerate(graph.ops):
-        scalars = {}
-        for key, value in op.params.items():
-            if isinstance(value, np.ndarray):
-                arrays[f"op{n}.{key}"] = value
-            else:
-                scalars[key] = list(value) if isinstance(value, tuple) else value
+        scalars = split_params(op.params, f"op{n}.", arrays)
         ops.append({"index": op.index, "kind": op.kind, "inputs": [t.id for t in op.inputs],
                     "output": op.output.id, "params": scalars})
     meta = {"format": FORMAT, "tensors": tensors, "ops": ops, "input": graph.input.id, "output": graph.output.id}
-    meta["sha256"] = _digest(meta, arrays)
+    return save_archive(path, meta, arrays)
+
+
+def split_params(params: dict, prefix: str, arrays: dict[str, np.ndarray]) -> dict:
+    """A layer's parameters: its arrays into `arrays` (as prefix + name), the rest returned as
+    JSON values (tuples as lists)."""
+    scalars = {}
+    for key, value in params.items():
+        if isinstance(value, np.ndarray):
+            arrays[prefix + key] = value
+        else:
+            scalars[key] = list(value) if isinstance(value, tuple) else value
+    return scalars
+
+
+def save_archive(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:
+    """An .mfq archive: the arrays and the description (its "format" set by the caller), with
+    the SHA-256 of both in the description."""
+    meta = {**meta, "sha256": _digest(meta, arrays)}
     path = Path(path)
     with path.open("wb") as f:
         np.savez(f, __meta__=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
     return path
 
 
-def load_qgraph(path: Path) -> QGraph:
-    """The integer graph in `path`; a ModelError if it is not an .mfq file or is damaged."""
+def load_archive(path: Path, formats: tuple[str, ...]) -> tuple[dict, dict[str, np.ndarray]]:
+    """The description and arrays of an .mfq archive of one of `formats` (the first is current
+    and checksummed); a ModelError for another file or a damaged one."""
     try:
         with np.load(path, allow_pickle=False) as archive:  # zip checks each array's CRC-32
             arrays = {name: archive[name] for name in archive.files}
@@ -70,10 +84,25 @@ def load_qgraph(path: Path) -> QGraph:
         raise ModelError(f"{path}: not a quantized model written by `mcuforge quantize`, or a damaged one "
                          f"({type(exc).__name__})", hint=HINT) from None
     version = meta.get("format") if isinstance(meta, dict) else None
-    if version not in (FORMAT, UNCHECKED_FORMAT):
-        raise ModelError(f"{path}: format {version!r}, expected {FORMAT}", hint=HINT)
-    if version == FORMAT and meta.get("sha256") != _digest(meta, arrays):
+    if version not in formats:
+        raise ModelError(f"{path}: format {version!r}, expected {formats[0]}", hint=HINT)
+    if version == formats[0] and meta.get("sha256") != _digest(meta, arrays):
         raise ModelError(f"{path}: damaged .mfq file: its content does not match its SHA-256 checksum", hint=HINT)
+    return meta, arrays
+
+
+def archive_format(path: Path) -> str | None:
+    """The format an .mfq file says it holds (None when it cannot be read: load says why)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return json.loads(archive["__meta__"].tobytes().decode()).get("format")
+    except Exception:  # noqa: BLE001 - unreadable: the loader reports it
+        return None
+
+
+def load_qgraph(path: Path) -> QGraph:
+    """The integer graph in `path`; a ModelError if it is not an .mfq file or is damaged."""
+    meta, arrays = load_archive(path, (FORMAT, UNCHECKED_FORMAT))
     try:
         return _graph(meta, arrays)
     except (LookupError, TypeError, ValueError, AttributeError) as exc:

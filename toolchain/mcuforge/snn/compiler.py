@@ -1,0 +1,311 @@
+"""The spiking path of the one flow: an integer spiking network (.mfq, format mcuforge-snn-1) ->
+a C library whose entry point `mf_model_step(in, out)` computes one time step over persistent
+state (membranes, synaptic currents, the spikes an RLeaky feeds back), with `mf_model_reset()`.
+
+Per layer the C calls one kernel of firmware/kernels (mf_snn_dense_s8 or, event-driven,
+mf_snn_events_s8; mf_snn_conv2d_s8; mf_snn_maxpool_*; mf_lif_s16_step / mf_lif_s32_step); the
+currents live in the arena (memory plan), each layer's spikes in the state, where the next
+layer reads them. `trace=True` makes each step's output every neuron layer's spikes, one after
+the other (what the tests compare neuron by neuron); otherwise the last layer's spikes."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core import library
+from ..core.flow import Compiled, TensorSpec
+from ..core.library import EntryPoint
+from ..core.planner import Buffer, MemoryPlan, StatePlan, plan_greedy_by_size, plan_state
+from ..errors import DoesNotFit, McuforgeError
+from ..target import Target
+from .integer import IntSpikingGraph, run
+
+LIF_KIND = {"leaky": "MF_LIF_LEAKY", "rleaky": "MF_LIF_RLEAKY", "synaptic": "MF_LIF_SYNAPTIC"}
+RESET = {"subtract": "MF_RESET_SUBTRACT", "zero": "MF_RESET_ZERO", "none": "MF_RESET_NONE"}
+MEM_C = {"int16": ("int16_t", 2, "mf_lif_s16_step"), "int32": ("int32_t", 4, "mf_lif_s32_step")}
+HEADERS = ("mf_kernels.h", "mf_features.h", "mf_lif_common.h", "mf_snn_pool_common.h")
+EVENTS = ("dense", "events", "auto")
+# auto: the spike-list kernel where a dense synapse's calibrated input rate is at most EVENT_RATE
+# and it has at least EVENT_MIN_OUTPUTS outputs (shorter rows do not pay for the list on Helium);
+# measured in docs/spiking.md, where it was never slower than dense.
+EVENT_RATE = 0.35
+EVENT_MIN_OUTPUTS = 32
+
+
+@dataclass
+class CompiledSNN(Compiled):
+    name: str
+    target: Target
+    out_dir: Path
+    graph: IntSpikingGraph = field(repr=False)
+    plan: MemoryPlan = field(repr=False)
+    state: StatePlan = field(repr=False)
+    files: list[Path]
+    calls: list[str]
+    macs: int
+    weight_bytes: int
+    compile_seconds: float
+    timesteps: int | None = None  # the state is reset every `timesteps` inputs (one sample each)
+    trace: bool = False
+    kernels: str = "mcuforge"
+    source: str = ""
+    precision: str = "snn"
+    accumulate: str = "int32"
+
+    @property
+    def sources(self) -> list[Path]:
+        return self.files
+
+    @property
+    def input(self) -> TensorSpec:
+        return TensorSpec((self.graph.input_size,), "int8")
+
+    @property
+    def output(self) -> TensorSpec:
+        sizes = [layer.size for layer in self.graph.neurons]
+        return TensorSpec((sum(sizes) if self.trace else sizes[-1],), "int8")
+
+    @property
+    def layer_names(self) -> list[str]:
+        return self.calls
+
+    @property
+    def mac_dtype(self) -> str:
+        return "int8"
+
+    @property
+    def reset_every(self) -> int | None:
+        return self.timesteps
+
+    @property
+    def reference_name(self) -> str:
+        return "the integer host reference"
+
+    def random_inputs(self, n: int, seed: int = 0) -> np.ndarray:
+        """Spikes at a rate of 20 % (a network of spike inputs), else uniform int8 values."""
+        rng = np.random.default_rng(seed)
+        if self.graph.input_scale == 1.0:
+            return (rng.random((n, self.graph.input_size)) < 0.2).astype(np.int8)
+        return rng.integers(-128, 128, (n, self.graph.input_size), dtype=np.int8)
+
+    def reference(self, inputs: np.ndarray, reset_before: int | None = None) -> np.ndarray:
+        """Every step's output from the integer reference: the inputs cut into samples of
+        `timesteps` steps (or one sequence, reset before input `reset_before`)."""
+        x = np.asarray(inputs, np.int8).reshape(len(inputs), -1)
+        if self.timesteps:
+            cuts = list(range(0, len(x), self.timesteps))
+        else:
+            cuts = [0] + ([reset_before] if reset_before else [])
+        outputs = []
+        for start, end in zip(cuts, cuts[1:] + [len(x)]):
+            trace = run(self.graph, x[None, start:end].reshape(1, end - start, *self.graph.input_shape))
+            spikes = trace.spikes if self.trace else trace.spikes[-1:]
+            outputs.append(np.concatenate([s[0] for s in spikes], axis=1))
+        return np.concatenate(outputs)
+
+
+def _macs(graph: IntSpikingGraph) -> int:
+    total = 0
+    for layer in graph.layers:
+        w = layer.params.get("weight")
+        if layer.kind == "dense":
+            total += w.size
+        elif layer.kind == "conv2d":
+            total += layer.size * int(np.prod(w.shape[1:]))
+        elif "rec_weight" in layer.params:
+            total += layer.params["rec_weight"].size
+    return total
+
+
+class _Emitter:
+    """Walks the layers once, writing the calls and recording the arena buffers' lifetimes."""
+
+    def __init__(self, graph: IntSpikingGraph, events: str):
+        self.graph, self.events = graph, events
+        self.calls: list[tuple[str, str]] = []  # (kernel, statement with {buffer} placeholders)
+        self.buffers: dict[str, list[int]] = {}  # name -> [bytes, first call, last call]
+        self.state: dict[str, int] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.params: list[str] = []
+
+    def arena(self, name: str, nbytes: int) -> str:
+        self.buffers[name] = [nbytes, len(self.calls), len(self.calls)]
+        return "{" + name + "}"
+
+    def read(self, ref: str) -> str:
+        name = ref.strip("{}")
+        if name in self.buffers:
+            self.buffers[name][2] = len(self.calls)
+        return ref
+
+    def array(self, name: str, data: np.ndarray) -> str:
+        self.arrays[name] = np.ascontiguousarray(data)
+        return name
+
+    def emit(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """The calls, and the C expressions of each neuron layer's spikes (in the state)."""
+        src, ctype, spikes = "in", "int8_t", []
+        for k, layer in enumerate(self.graph.layers):
+            p = layer.params
+            if layer.kind == "dense":
+                n_out, n_in = p["weight"].shape
+                dst = self.arena(f"c{k}", 4 * n_out)
+                if p["event"]:
+                    scratch = self.arena(f"e{k}", 2 * n_in)
+                    wt = self.array(f"wt{k}", p["weight"].T)
+                    self.calls.append(("mf_snn_events_s8", f"mf_snn_events_s8((const int8_t *){self.read(src)}, {n_in}, {wt}, "
+                                       f"{self.array(f'b{k}', p['bias'])}, (int32_t *){dst}, {n_out}, "
+                                       f"(uint16_t *){scratch});"))
+                else:
+                    self.calls.append(("mf_snn_dense_s8", f"mf_snn_dense_s8((const int8_t *){self.read(src)}, {n_in}, "
+                                       f"{self.array(f'w{k}', p['weight'])}, {self.array(f'b{k}', p['bias'])}, "
+                                       f"(int32_t *){dst}, {n_out});"))
+                src, ctype = dst, "int32_t"
+            elif layer.kind == "conv2d":
+                (c, h, w), (o, oh, ow) = layer.in_shape, layer.out_shape
+                kh, kw = p["weight"].shape[2:]
+                self.params.append(f"static const mf_snn_conv_params conv{k} = {{{c}, {h}, {w}, {o}, {oh}, {ow}, "
+                                   f"{kh}, {kw}, {p['stride'][0]}, {p['stride'][1]}, {p['padding'][0]}, "
+                                   f"{p['padding'][1]}}};")
+                dst = self.arena(f"c{k}", 4 * layer.size)
+                self.calls.append(("mf_snn_conv2d_s8", f"mf_snn_conv2d_s8(&conv{k}, (const int8_t *){self.read(src)}, "
+                                   f"{self.array(f'w{k}', p['weight'])}, {self.array(f'b{k}', p['bias'])}, "
+                                   f"(int32_t *){dst});"))
+                src, ctype = dst, "int32_t"
+            elif layer.kind == "maxpool":
+                (c, h, w), (_, oh, ow) = layer.in_shape, layer.out_shape
+                self.params.append(f"static const mf_snn_pool_params pool{k} = {{{c}, {h}, {w}, {oh}, {ow}, "
+                                   f"{p['kernel'][0]}, {p['kernel'][1]}, {p['stride'][0]}, {p['stride'][1]}}};")
+                suffix = "s32" if p["dtype"] == "int32" else "s8"
+                dst = self.arena(f"p{k}", (4 if suffix == "s32" else 1) * layer.size)
+                self.calls.append((f"mf_snn_maxpool_{suffix}", f"mf_snn_maxpool_{suffix}(&pool{k}, "
+                                   f"({ctype} *){self.read(src)}, ({ctype} *){dst});"))
+                src = dst
+            elif layer.is_neuron:
+                src, ctype = self._neuron(k, layer, src), "int8_t"
+                spikes.append(src)
+        return self.calls, spikes
+
+    def _neuron(self, k: int, layer, cur: str) -> str:
+        p, n = layer.params, layer.size
+        mem_t, width, kernel = MEM_C[p["membrane"]]
+        self.state[f"m{k}"] = width * n
+        if layer.kind == "synaptic":
+            self.state[f"y{k}"] = width * n
+        self.state[f"s{k}"] = n
+        spk = f"(int8_t *)[s{k}]"
+        if "rec_weight" in p:  # the all-to-all recurrence adds W_rec S[t-1] to the current first
+            self.calls.append(("mf_snn_dense_s8", f"mf_snn_dense_s8({spk}, {n}, "
+                               f"{self.array(f'rw{k}', p['rec_weight'])}, 0, (int32_t *){self.read(cur)}, {n});"))
+
+        def vec(key):
+            v = p.get(key)
+            return ("0", 0) if v is None else (self.array(f"{key}{k}", v.astype(np.int32)), int(v.size > 1))
+
+        (beta, bs), (alpha, als), (v, vs) = vec("beta"), vec("alpha"), vec("rec_v")
+        self.params.append(f"static const mf_lif_params lif{k} = {{{n}, {p['theta']}, {beta}, {bs}, {alpha}, {als}, "
+                           f"{v}, {vs}, {LIF_KIND[layer.kind]}, {RESET[p['reset']]}, {int(p['delay'])}}};")
+        syn = f"({mem_t} *)[y{k}]" if layer.kind == "synaptic" else "0"
+        self.calls.append((kernel, f"{kernel}(&lif{k}, ({mem_t} *)[m{k}], {syn}, "
+                           f"(const int32_t *){self.read(cur)}, {spk});"))
+        return spk
+
+
+def compile_snn(graph: IntSpikingGraph, name: str, target: Target, out_dir: Path | str, kernels: str = "mcuforge",
+                source: str = "", timesteps: int | None = None, trace: bool = False,
+                events: str = "dense") -> CompiledSNN:
+    """Compile a spiking network for `target`. events: "dense" (every synapse's dense kernel),
+    "events" (the spike-list kernel on every dense synapse), "auto" (from each synapse's
+    calibrated input rate)."""
+    if kernels not in ("mcuforge", "ref"):
+        raise McuforgeError(f"unknown kernels {kernels!r} for spiking models", hint="mcuforge or ref")
+    if events not in EVENTS:
+        raise McuforgeError(f"unknown --events {events!r}", hint=", ".join(EVENTS))
+    if kernels == "ref":
+        target = dataclasses.replace(target, kernel_variants=("ref",))
+    start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    graph = dataclasses.replace(graph, layers=[dataclasses.replace(layer, params=dict(layer.params))
+                                               for layer in graph.layers])
+    for layer in graph.layers:
+        if layer.kind == "dense":
+            rate = layer.params.get("input_rate", 1.0)
+            layer.params["event"] = events == "events" or (events == "auto" and rate <= EVENT_RATE
+                                                            and layer.out_shape[0] >= EVENT_MIN_OUTPUTS)
+    emitter = _Emitter(graph, events)
+    calls, spikes = emitter.emit()
+    weight_bytes = sum(a.nbytes for a in emitter.arrays.values())
+    if weight_bytes > target.memory.flash.length:
+        raise DoesNotFit(f"{name}: the weights take {weight_bytes:,} B, more than the "
+                         f"{target.memory.flash.length:,} B of flash of {target.name}",
+                         region="FLASH", overflow=weight_bytes - target.memory.flash.length)
+    plan = plan_greedy_by_size([Buffer(b, size, first, last) for b, (size, first, last) in emitter.buffers.items()],
+                               len(calls))
+    state = plan_state(emitter.state)
+
+    def place(text: str) -> str:
+        for b in emitter.buffers:
+            text = text.replace("{" + b + "}", f"(mf_arena + {plan.offset(b)})")
+        for s in emitter.state:
+            text = text.replace("[" + s + "]", f"(mf_state + {state.offset(s)})")
+        return text
+
+    files = library.copy_kernels(target, [k for k, _ in calls] + ["mf_dot_s8"], out, HEADERS)
+    out_spikes = spikes if trace else spikes[-1:]
+    sizes = [layer.size for layer in graph.neurons]
+    sizes = sizes if trace else sizes[-1:]
+    copies, offset = [], 0
+    for expr, size in zip(out_spikes, sizes):
+        copies.append(f"    __builtin_memcpy(out + {offset}, {place(expr)}, {size});")
+        offset += size
+    externs = [library.array_declaration(a, d) for a, d in emitter.arrays.items()]
+    model_c = ["/* Generated by mcuforge: a spiking network, one time step a call. */", "#include <stdint.h>", "",
+               '#include "mf_kernels.h"', '#include "model.h"', "", *externs, "",
+               *library.model_c_common([k for k, _ in calls], plan.arena_size, state.size,
+                                       [f"__builtin_memset(mf_state, 0, {state.size});"]),
+               *emitter.params, "",
+               "int mf_model_step(const mf_model_input_t *in, mf_model_output_t *out) {",
+               "    if (!mf_state_set) mf_model_reset();"]
+    for n, (kernel, stmt) in enumerate(calls):
+        model_c += ["    MF_PROFILE_START();", f"    if ({place(stmt)[:-1]} != MF_OK) return {n + 1};",
+                    "    MF_PROFILE_STOP();"]
+    model_c += [*copies, "    return 0;", "}", ""]
+    entry = [EntryPoint("step", graph.input_size, offset,
+                        "One time step: `in` (the step's input, int8) -> `out` (the spikes, 0 or 1)")]
+    model_c += library.entry_point_table(entry)
+    (out / "model.c").write_text("\n".join(model_c))
+    (out / "weights.c").write_text(library.weights_c([library.array_definition(a, d)
+                                                       for a, d in emitter.arrays.items()]))
+    compiled = CompiledSNN(name, target, out, graph, plan, state, [out / "model.c", out / "weights.c", *files],
+                           [k for k, _ in calls], _macs(graph), weight_bytes, time.perf_counter() - start,
+                           timesteps, trace, kernels, source)
+    defines = {"MF_MODEL_MAIN_ENTRY": "mf_model_step", "MF_MODEL_INPUT_SCALE": repr(graph.input_scale)}
+    (out / "model.h").write_text(library.model_h(name, "spiking, int8", compiled.input, compiled.output,
+                                                 plan.arena_size, state.size, len(calls), entry, defines))
+    library.write_plan(out, plan, state)
+    library.write_compile_json(compiled, source, len(calls), entry)
+    return compiled
+
+
+def compile_file(model: str, target: Target, precision: str, out_dir: Path, kernels: str = "mcuforge",
+                 accumulate: str | None = None, hop: int | None = None, timesteps: int | None = None,
+                 trace: bool = False, events: str = "dense") -> CompiledSNN:
+    """The spiking path of core.flow.compile: an .mfq file of format mcuforge-snn-1."""
+    from .serialize import load_snn
+
+    if accumulate is not None:
+        raise McuforgeError("--accumulate is for fp16 models; spiking models accumulate in int32")
+    if hop is not None:
+        raise McuforgeError("--stream is for windowed models; a spiking model already runs one step a call")
+    path = Path(model)
+    if not path.is_file():
+        raise McuforgeError(f"model file not found: {model}")
+    graph, extra = load_snn(path)
+    return compile_snn(graph, path.stem, target, out_dir, kernels, model, timesteps or extra.get("timesteps"),
+                       trace, events)
