@@ -125,9 +125,11 @@ mf_status mf_snn_dense_s8(const int8_t *x, int32_t n_in, const int8_t *w, const 
                           int32_t n_out);
 
 /* The same current from the inputs that are not zero only (event-driven): wt is the weights
- * transposed, n_in rows of n_out; each spike adds its row. `events`: scratch of n_in indices. */
+ * transposed, n_in rows of n_out; each spike (x = 1) adds its row, another value its row times
+ * itself. `scratch`: mf_snn_events_s8_scratch_size bytes (the spike list). */
 mf_status mf_snn_events_s8(const int8_t *x, int32_t n_in, const int8_t *wt, const int32_t *bias, int32_t *cur,
-                           int32_t n_out, uint16_t *events);
+                           int32_t n_out, void *scratch);
+#define mf_snn_events_s8_scratch_size(n_in) (2 * (n_in))
 
 typedef struct {
     int32_t in_c, in_h, in_w, out_c, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_h, pad_w;

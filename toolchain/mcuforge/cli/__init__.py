@@ -6,12 +6,13 @@ printing what the flow (core/flow.py) and the tools return.
     quant.py    quantize
     evaluate.py eval (the whole test split, as the device computes it)
     train.py    train (on-device learning)
+    snn.py      snn train, snn export (spiking networks in float, NIR)
     device.py   deploy, hil, run-c, dot-bench
 """
 
 from __future__ import annotations
 
-from . import device, evaluate, info, model, quant, train  # noqa: F401 (each registers its commands)
+from . import device, evaluate, info, model, quant, snn, train  # noqa: F401 (each registers its commands)
 from .app import app
 
 

@@ -9,13 +9,15 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from ..errors import McuforgeError
 from ..target import load_target
 from .app import app, guard, out, print_json, progress
 
 
 @app.command()
 def quantize(
-    model: str = typer.Argument(..., help="file.py:factory returning (nn.Sequential, example input)"),
+    model: str = typer.Argument(..., help="file.py:factory returning (nn.Sequential, example input), or a "
+                                "spiking network as a .nir file"),
     recipe: str = typer.Option("int8", "--recipe", help="quantization preset"),
     data: str = typer.Option(..., "--data", help="file.py:function; function('train'|'test') yields (x, y) batches"),
     qat_epochs: int = typer.Option(5, "--qat-epochs", help="quantization-aware training epochs"),
@@ -26,14 +28,16 @@ def quantize(
     json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
     membrane: str = typer.Option("auto", "--membrane", help="spiking models: the membranes' type, auto (per layer "
                                  "from the calibrated range), int16 or int32"),
+    method: str = typer.Option("bptt", "--method", help="spiking models: bptt or sltt (surrogate-gradient training)"),
 ) -> None:
     """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
     report: float vs fake-quant vs the integer model as the device computes it (the batched
     evaluator, whole test split; vs on-target) on the test split. A spiking model (snnTorch)
     gets int8 weights and fixed-point membranes, with the integer recurrence in QAT."""
     def body() -> int:
-        if ".py:" in model and _spiking_factory(model):
-            return spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out)
+        if model.lower().endswith(".nir") or (".py:" in model and _spiking_factory(model)):
+            return spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out,
+                                method)
         return quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out)
 
     guard(body)
@@ -47,7 +51,8 @@ def _spiking_factory(model: str) -> bool:
     return is_spiking(call_factory(Path(path), factory)[0])
 
 
-def spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out) -> int:
+def spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out,
+                 method: str = "bptt") -> int:
     """Quantize a spiking network, save it, optionally run the whole test split on a target."""
     import numpy as np
 
@@ -58,8 +63,11 @@ def spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file,
 
     with progress("training", not json_out) as update:
         result = quantize_spiking(model, data, qat_epochs, ptq, float_epochs, membrane,
-                                  on_epoch=lambda stage, e, n, loss: update(e, n, f"{stage} training", loss=loss))
+                                  on_epoch=lambda stage, e, n, loss: update(e, n, f"{stage} training", loss=loss),
+                                  method=method)
     path = Path(out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name)
+    if path.suffix.lower() == ".nir":
+        raise McuforgeError(f"-o {path}: the quantized model is an .mfq file")
     result.save(path)
     x, y = result.test
     target_accuracy, mismatches = None, None

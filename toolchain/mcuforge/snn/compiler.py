@@ -28,7 +28,7 @@ from .integer import IntSpikingGraph, run
 LIF_KIND = {"leaky": "MF_LIF_LEAKY", "rleaky": "MF_LIF_RLEAKY", "synaptic": "MF_LIF_SYNAPTIC"}
 RESET = {"subtract": "MF_RESET_SUBTRACT", "zero": "MF_RESET_ZERO", "none": "MF_RESET_NONE"}
 MEM_C = {"int16": ("int16_t", 2, "mf_lif_s16_step"), "int32": ("int32_t", 4, "mf_lif_s32_step")}
-HEADERS = ("mf_kernels.h", "mf_features.h", "mf_lif_common.h", "mf_snn_pool_common.h")
+HEADERS = ("mf_kernels.h", "mf_features.h", "mf_lif_common.h", "mf_snn_pool_common.h", "mf_snn_events_common.h")
 EVENTS = ("dense", "events", "auto")
 # auto: the spike-list kernel where a dense synapse's calibrated input rate is at most EVENT_RATE
 # and it has at least EVENT_MIN_OUTPUTS outputs (shorter rows do not pay for the list on Helium);
@@ -109,6 +109,11 @@ class CompiledSNN(Compiled):
         return np.concatenate(outputs)
 
 
+def events_scratch(n_in: int, n_out: int) -> int:
+    """mf_snn_events_s8_scratch_size: the spike list."""
+    return 2 * n_in
+
+
 def _macs(graph: IntSpikingGraph) -> int:
     total = 0
     for layer in graph.layers:
@@ -156,7 +161,7 @@ class _Emitter:
                 n_out, n_in = p["weight"].shape
                 dst = self.arena(f"c{k}", 4 * n_out)
                 if p["event"]:
-                    scratch = self.arena(f"e{k}", 2 * n_in)
+                    scratch = self.arena(f"e{k}", events_scratch(n_in, n_out))
                     wt = self.array(f"wt{k}", p["weight"].T)
                     self.calls.append(("mf_snn_events_s8", f"mf_snn_events_s8((const int8_t *){self.read(src)}, {n_in}, {wt}, "
                                        f"{self.array(f'b{k}', p['bias'])}, (int32_t *){dst}, {n_out}, "

@@ -58,28 +58,41 @@ def _sequences(batches, spec: str, shape: tuple[int, ...]) -> list[tuple[torch.T
     return out
 
 
-def quantize_spiking(model_spec: str, data_spec: str, qat_epochs: int, ptq: bool, float_epochs: int = 0,
-                     membrane: str = "auto", on_epoch=None) -> SpikingResult:
-    path, factory = model_spec.rsplit(":", 1)
-    model, example = call_factory(Path(path), factory)
-    graph = read_snntorch(model, tuple(example.shape[1:]), Path(path).stem)
+def load_sequences(data_spec: str, shape: tuple[int, ...]):
+    """(training batches, (test inputs, test labels) as arrays) of a --data function, checked."""
+    if ".py:" not in data_spec:
+        raise ModelError(f"--data {data_spec!r}: give file.py:function")
     dpath, dname = data_spec.rsplit(":", 1)
     data_fn = import_user_function(Path(dpath), dname)
-    loader = _sequences(data_fn("train"), f"{data_spec}('train')", graph.input_shape)
+    loader = _sequences(data_fn("train"), f"{data_spec}('train')", shape)
     x_test, y_test = split_data(data_fn, "test", data_spec)
-    x_test, y_test = _sequences([(x_test, y_test)], f"{data_spec}('test')", graph.input_shape)[0]
+    x_test, y_test = _sequences([(x_test, y_test)], f"{data_spec}('test')", shape)[0]
+    return loader, (x_test.numpy(), y_test.numpy())
+
+
+def quantize_spiking(model_spec: str, data_spec: str, qat_epochs: int, ptq: bool, float_epochs: int = 0,
+                     membrane: str = "auto", on_epoch=None, method: str = "bptt") -> SpikingResult:
+    if model_spec.lower().endswith(".nir"):  # NIR, by the discretisation of nir.py
+        from .nir import read_nir
+
+        model, shape = read_nir(Path(model_spec))
+        graph = read_snntorch(model, shape, Path(model_spec).stem)
+    else:
+        path, factory = model_spec.rsplit(":", 1)
+        model, example = call_factory(Path(path), factory)
+        graph = read_snntorch(model, tuple(example.shape[1:]), Path(path).stem)
+    loader, (x_test, y_test) = load_sequences(data_spec, graph.input_shape)
     report = (lambda stage: None) if on_epoch is None else (lambda stage: lambda e, n, l: on_epoch(stage, e, n, l))
     torch.set_num_threads(1)  # the same sums in the same order on every machine
     if float_epochs:
-        train(SpikingModule(graph), loader, float_epochs, on_epoch=report("float"))
-    x_test, y_test = x_test.numpy(), y_test.numpy()
+        train(SpikingModule(graph), loader, float_epochs, on_epoch=report("float"), method=method)
     float_accuracy = accuracy(float_counts(graph, x_test), y_test)
     calibration = torch.cat([x for x, _ in loader])[:CALIBRATION_SAMPLES].numpy()
     integer = quantize_snn(graph, calibration, membrane)
     if not ptq and qat_epochs:
         module = SpikingModule(graph, quantized=True, input_scale=integer.input_scale,
                                membranes={layer.name: layer.params["membrane"] for layer in integer.neurons})
-        train(module, loader, qat_epochs, lr=5e-4, on_epoch=report("QAT"))
+        train(module, loader, qat_epochs, lr=5e-4, on_epoch=report("QAT"), method=method)
         integer = quantize_snn(graph, calibration, membrane, integer.input_scale)
     from .integer import run
 

@@ -150,27 +150,41 @@ class SpikingModule(nn.Module):
             return lambda s: F.linear(s, p["rec_weight"])
         return lambda s: s * p["rec_v"]
 
-    def forward(self, x: torch.Tensor):
+    def start(self, batch: int) -> dict:
+        """The state at reset and what every step needs (the integer parameters, computed once)."""
         q = quantized_layers(self.graph, self.input_scale) if self.quantized else None
         dtype = torch.float64 if self.quantized else torch.float32
-        b, steps = x.shape[:2]
-        if q is not None:
-            x = torch.clamp(torch.round(x.double() / self.input_scale), -128, 127)
         neurons = self.graph.neurons
-        arith = [self._arith(layer, q) for layer in neurons]
-        recurrent = [self._recurrent(layer, q) for layer in neurons]
-        states = [{k: torch.zeros(b, layer.size, dtype=dtype) for k in ("mem", "syn", "spk")} for layer in neurons]
-        spikes, mems = [[] for _ in neurons], [[] for _ in neurons]
-        for t in range(steps):
-            a = x[:, t].to(dtype)
-            k = 0
-            for layer in self.graph.layers:
-                if layer.is_neuron:
-                    a = neuron_step(layer.kind, layer.reset, layer.reset_delay, states[k], a.reshape(b, -1),
-                                    recurrent[k], arith[k])
-                    spikes[k].append(a)
-                    mems[k].append(states[k]["mem"])
-                    k += 1
-                else:
-                    a = self._synapse(layer, a, q)
+        return {"q": q, "dtype": dtype, "arith": [self._arith(layer, q) for layer in neurons],
+                "recurrent": [self._recurrent(layer, q) for layer in neurons],
+                "states": [{k: torch.zeros(batch, layer.size, dtype=dtype) for k in ("mem", "syn", "spk")}
+                           for layer in neurons]}
+
+    def step(self, x: torch.Tensor, run: dict, detach: bool = False) -> list[torch.Tensor]:
+        """One time step of x (B, *input_shape): each neuron layer's spikes. detach: cut the
+        temporal route first (the state enters as a constant: SLTT)."""
+        q, b = run["q"], x.shape[0]
+        a = x.to(run["dtype"]) if q is None else torch.clamp(torch.round(x.double() / self.input_scale), -128, 127)
+        spikes, k = [], 0
+        for layer in self.graph.layers:
+            if layer.is_neuron:
+                state = run["states"][k]
+                if detach:
+                    for key in state:
+                        state[key] = state[key].detach()
+                a = neuron_step(layer.kind, layer.reset, layer.reset_delay, state, a.reshape(b, -1),
+                                run["recurrent"][k], run["arith"][k])
+                spikes.append(a)
+                k += 1
+            else:
+                a = self._synapse(layer, a, q)
+        return spikes
+
+    def forward(self, x: torch.Tensor):
+        run = self.start(x.shape[0])
+        spikes, mems = [[] for _ in self.graph.neurons], [[] for _ in self.graph.neurons]
+        for t in range(x.shape[1]):
+            for k, s in enumerate(self.step(x[:, t], run)):
+                spikes[k].append(s)
+                mems[k].append(run["states"][k]["mem"])
         return [torch.stack(s, 1) for s in spikes], [torch.stack(m, 1) for m in mems]
