@@ -27,6 +27,8 @@ Tables (`python bench/run.py TABLE...`; all of them without arguments):
                  inference at window/hop 2, 4, 8, 16, RAM of the buffers
   eval           the batched integer evaluator's samples/s (wall time) on the MLPerf Tiny int8 models
                  beside the NumPy reference, TFLite Micro and LiteRT, all checked bit for bit
+  snn            spiking networks: instructions per time step with dense and event-driven synapses
+                 at input sparsities of 50-98 %, the digits SNN, an N-MNIST-sized recurrent SNN
 Options: --target=NAME (repeatable) limits the targets; --render re-renders the tables from the
 rows already in bench/results.jsonl without running anything.
 """
@@ -43,7 +45,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolchain"))
 
-from mcuforge.results import DotJob, EvalJob, Job, ResultsFile, StreamJob, TrainJob, render_markdown  # noqa: E402
+from mcuforge.results import (DotJob, EvalJob, Job, ResultsFile, SnnJob, StreamJob, TrainJob,  # noqa: E402
+                              render_markdown)
 
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf-tiny"
 RESULTS = ROOT / "bench" / "results.jsonl"
@@ -522,12 +525,102 @@ def stream_render(jobs, rows):
     return render_markdown(_rows([j for j in jobs if isinstance(j, StreamJob)], rows), columns, first=3)
 
 
+SNN_TARGETS = ("qemu-cortex-m4", "qemu-cortex-m55", "qemu-rv32-zve32f-zvfh")
+SNN_RATES = (0.02, 0.05, 0.1, 0.2, 0.5)
+SNN_STEPS = 20
+SNN_DIGITS_RATE = 0.31  # rate-coded digits: the mean pixel intensity, the input's measured spike rate
+
+
+def snn_mfq(name: str) -> str:
+    """The snn table's networks, quantized once into the cache: "wide" (512 -> 256 Leaky -> 10,
+    random weights, calibrated on 10 % spikes), "nmnist" (2 x 34 x 34 -> 128 RLeaky -> 10, the
+    size of published N-MNIST recurrent SNNs on Cortex-M4, calibrated on 2 % spikes) and
+    "digits" (models/snn_digits.py:make trained, rate-coded digits: its real sparsity)."""
+    from mcuforge.paths import cache_dir
+
+    path = cache_dir() / "bench" / f"snn-{name}.mfq"
+    if path.is_file():
+        return str(path)
+    import numpy as np
+    import snntorch as snn
+    import torch
+    from torch import nn
+
+    from mcuforge.snn.graph import read_snntorch
+    from mcuforge.snn.quantize import quantize_snn
+    from mcuforge.snn.serialize import save_snn
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    if name == "digits":
+        from mcuforge.snn.flow import quantize_spiking
+
+        quantize_spiking(f"{ROOT}/models/snn_digits.py:make", f"{ROOT}/models/snn_digits.py:batches", 2, False,
+                         12).save(path)
+        return str(path)
+    n_in, hidden, rate = (512, 256, 0.1) if name == "wide" else (2 * 34 * 34, 128, 0.02)
+    rec = snn.Leaky(beta=0.9, threshold=0.5, init_hidden=True) if name == "wide" else \
+        snn.RLeaky(beta=0.9, threshold=0.5, linear_features=hidden, init_hidden=True)
+    net = nn.Sequential(nn.Linear(n_in, hidden), rec, nn.Linear(hidden, 10),
+                        snn.Leaky(beta=0.9, threshold=0.5, init_hidden=True, output=True))
+    with torch.no_grad():
+        net[0].weight.mul_(4)
+    x = (np.random.default_rng(0).random((16, SNN_STEPS, n_in)) < rate).astype(np.float32)
+    save_snn(quantize_snn(read_snntorch(net, (n_in,), name), x), path, {"timesteps": SNN_STEPS})
+    return str(path)
+
+
+def snn_jobs(only):
+    jobs = []
+    for t in SNN_TARGETS:
+        if only is not None and t not in only:
+            continue
+        for rate in SNN_RATES:
+            jobs += [SnnJob(snn_mfq("wide"), t, "snn", inputs=SNN_STEPS, events=e, rate=rate)
+                     for e in ("dense", "events", "auto")]
+        jobs += [SnnJob(snn_mfq("nmnist"), t, "snn", inputs=SNN_STEPS, events=e, rate=0.02)
+                 for e in ("dense", "events", "auto")]
+        jobs += [SnnJob(snn_mfq("digits"), t, "snn", inputs=SNN_STEPS, events=e, rate=SNN_DIGITS_RATE)
+                 for e in ("dense", "events", "auto")]
+    return jobs
+
+
+def snn_render(jobs, rows):
+    def twin(r, events):
+        j = r["job"]
+        row = rows.get(SnnJob(j["model"], j["target"], "snn", inputs=j["inputs"], events=events, rate=j["rate"]).key)
+        return row["figures"] if row and row["status"] == "ok" else None
+
+    def cell(r, events):
+        f = twin(r, events)
+        return f"{f['insns_median']:,}" if f else ""
+
+    def speedup(r):
+        d, e = twin(r, "dense"), twin(r, "events")
+        return f"{d['insns_median'] / e['insns_median']:.2f}x" if d and e else ""
+
+    def auto(r):
+        a, d, e = twin(r, "auto"), twin(r, "dense"), twin(r, "events")
+        if not (a and d and e):
+            return ""
+        return f"{a['insns_median']:,} ({'never slower' if a['insns_median'] <= min(d['insns_median'], e['insns_median']) * 1.02 else 'slower'})"
+
+    columns = [("network", lambda r: Path(r["job"]["model"]).stem.removeprefix("snn-")),
+               ("target", lambda r: r["job"]["target"]),
+               ("input sparsity", lambda r: f"{100 * (1 - r['job']['rate']):.0f} %"),
+               ("dense: instructions / step", lambda r: cell(r, "dense")),
+               ("events", lambda r: cell(r, "events")), ("dense / events", speedup), ("auto", auto),
+               ("state B", fig("state")), ("bit-identical steps", lambda r: exactness(r))]
+    return render_markdown(_rows([j for j in jobs if j.events == "dense"], rows), columns, first=3)
+
+
 TABLES = {"models": Table(models_jobs, models_render), "int8": Table(int8_jobs, int8_render),
           "memory": Table(int8_jobs, memory_render), "kernels-float": Table(kernels_float_jobs, kernels_float_render),
           "all": Table(all_jobs, all_render), "isa": Table(isa_jobs, isa_render),
           "host": Table(host_jobs, host_render), "exact": Table(exact_jobs, exact_render),
           "headline": Table(headline_jobs, headline_render), "training": Table(training_jobs, training_render),
-          "eval": Table(eval_jobs, eval_render), "stream": Table(stream_jobs, stream_render)}
+          "eval": Table(eval_jobs, eval_render), "stream": Table(stream_jobs, stream_render),
+          "snn": Table(snn_jobs, snn_render)}
 
 
 def _rows(jobs, rows) -> list[dict]:

@@ -139,6 +139,11 @@ typedef struct {
 mf_status mf_snn_conv2d_s8(const mf_snn_conv_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
                            int32_t *cur);
 
+/* The same current, event-driven: each non-zero input scatters its taps. wt: the weights as
+ * [in_c][k_h][k_w][out_c]; scratch: mf_snn_events_s8_scratch_size(in_c * in_h * in_w) bytes. */
+mf_status mf_snn_conv2d_events_s8(const mf_snn_conv_params *p, const int8_t *x, const int8_t *wt,
+                                  const int32_t *bias, int32_t *cur, void *scratch);
+
 typedef struct {
     int32_t c, in_h, in_w, out_h, out_w, k_h, k_w, stride_h, stride_w;
 } mf_snn_pool_params;

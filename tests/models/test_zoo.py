@@ -43,7 +43,16 @@ def test_mobilenet_v1_recipe_learns_to_see_figures():
 
 
 def test_resnet8_recipe_learns_the_shapes():
-    _, accuracy = zoo_module("resnet8").train(epochs=4, n=2000)
+    """One thread: the same sums on every run. Four epochs left it at 45-80 % over seeds 0-3 on
+    an AMD EPYC (45 % for seed 0, below the old bound); six give 76-93 %."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _, accuracy = zoo_module("resnet8").train(epochs=6, n=2000)
+    finally:
+        torch.set_num_threads(threads)
     assert accuracy >= 0.6, accuracy  # 10 classes: chance is 0.1 (8 epochs of 3,000: 92.8 %)
 
 

@@ -117,6 +117,16 @@ def _dense_values_net():
     return net, (20,)
 
 
+def _conv_values_net():
+    """Real-valued image inputs into a strided, padded convolution (the scatter kernel's
+    multiply path and its stride arithmetic)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 6, 3, stride=2, padding=1), snn.Leaky(beta=0.9, threshold=0.2, init_hidden=True),
+                        nn.Conv2d(6, 4, 2, stride=2), snn.Leaky(beta=0.9, threshold=0.2, init_hidden=True),
+                        nn.Flatten(), nn.Linear(4 * 3 * 3, 7), snn.Leaky(beta=0.8, threshold=0.2, init_hidden=True))
+    return net, (3, 11, 11)
+
+
 @functools.cache
 def _trace_mfq(tmp: str, name: str) -> str:
     """A net quantized, as an .mfq: the convolutional one above (every layer kind, reset and
@@ -125,7 +135,8 @@ def _trace_mfq(tmp: str, name: str) -> str:
 
     from mcuforge.snn.serialize import save_snn
 
-    net, shape = _nets()["convolutional"] if name == "mixed" else _dense_values_net()
+    net, shape = {"mixed": lambda: _nets()["convolutional"], "values": _dense_values_net,
+                  "conv-values": _conv_values_net}[name]()
     gen = torch.Generator().manual_seed(1)
     x = (torch.rand(8, 12, *shape, generator=gen) < 0.3).float() if name == "mixed" else \
         torch.rand(8, 12, *shape, generator=gen) * 2 - 1
@@ -136,13 +147,16 @@ def _trace_mfq(tmp: str, name: str) -> str:
 
 @pytest.mark.parametrize("events", ["dense", "events"])
 @pytest.mark.parametrize("target", ["host", *TARGETS])
-@pytest.mark.parametrize("name", ["mixed", "values"])
+@pytest.mark.parametrize("name", ["mixed", "values", "conv-values"])
 def test_every_spike_on_target_is_the_reference(name, target, events, tmp_path_factory):
     """Every neuron layer's spikes at every step (--trace), 3 samples of 12 steps, on every
-    target, with the dense and the event-driven synapses."""
+    target, with the dense and the event-driven synapses (spike lists, scattered taps)."""
     mfq = _trace_mfq(str(tmp_path_factory.getbasetemp()), name)
     tmp = tmp_path_factory.mktemp(f"{name}-{target}-{events}")
     c = compile_model(mfq, load_target(target), out_dir=tmp / "out", trace=True, events=events)
+    kernels = set(c.layer_names)
+    assert ({"mf_snn_events_s8", "mf_snn_conv2d_events_s8"} & kernels) if events == "events" else \
+        not ({"mf_snn_events_s8", "mf_snn_conv2d_events_s8"} & kernels)
     inputs = c.random_inputs(36)
     r = run_on_target(c, inputs, tmp / "work")
     assert r.checked and r.ok, r.diff()
@@ -153,29 +167,35 @@ def test_every_spike_on_target_is_the_reference(name, target, events, tmp_path_f
 
 
 @functools.cache
-def _digits(factory: str, data: str):
-    return quantize_spiking(f"{ROOT}/models/snn_digits.py:{factory}", f"{ROOT}/models/snn_digits.py:{data}",
+def _digits(factory: str, data: str, module: str = "snn_digits"):
+    return quantize_spiking(f"{ROOT}/models/{module}.py:{factory}", f"{ROOT}/models/{module}.py:{data}",
                             qat_epochs=2, ptq=False, float_epochs=12)
 
 
-@pytest.mark.parametrize("factory,data", [("make", "batches"), ("make_recurrent", "batches"),
-                                          ("make_conv", "image_batches")])
-def test_digits_integer_accuracy_within_two_points_of_float(factory, data):
-    """Rate-coded digits (360 test samples, 20 steps): float training with surrogate gradients,
-    then QAT; the integer network within 2 points of float (measured: see docs/spiking.md)."""
-    result = _digits(factory, data)
+@pytest.mark.parametrize("factory,data,module", [("make", "batches", "snn_digits"),
+                                                 ("make_recurrent", "batches", "snn_digits"),
+                                                 ("make_conv", "image_batches", "snn_digits"),
+                                                 ("make", "batches", "snn_events")])
+def test_integer_accuracy_within_two_points_of_float(factory, data, module):
+    """Rate-coded digits (360 test samples, 20 steps) and the synthetic event streams (400, 20
+    steps): float training with surrogate gradients, then QAT; the integer network within 2
+    points of float (measured: see docs/spiking.md)."""
+    result = _digits(factory, data, module)
     print(factory, result.float_accuracy, result.integer_accuracy, result.rates)
     assert result.float_accuracy > 0.85
     assert result.integer_accuracy >= result.float_accuracy - 0.02
     assert all(0.005 < rate < 0.6 for rate in result.rates)
 
 
-@pytest.mark.parametrize("target", ["host", "qemu-cortex-m4", "qemu-rv32-zve32f-zvfh"])
-def test_digits_whole_test_split_on_target_is_the_reference(target, tmp_path):
-    """On-target spike counts equal the integer reference's for 100 % of the test split."""
+@pytest.mark.parametrize("target,module", [("host", "snn_digits"), ("qemu-cortex-m4", "snn_digits"),
+                                           ("qemu-rv32-zve32f-zvfh", "snn_digits"), ("host", "snn_events"),
+                                           ("qemu-cortex-m55", "snn_events"), ("qemu-rv32imac", "snn_events")])
+def test_whole_test_split_on_target_is_the_reference(target, module, tmp_path):
+    """On-target spike counts equal the integer reference's for 100 % of the test split (digits:
+    a dense net; events: a convolutional one with scattered taps), and so does the accuracy."""
     from mcuforge.snn.compiler import compile_snn
 
-    result = _digits("make", "batches")
+    result = _digits("make", "batches", module)
     x, y = result.test
     c = compile_snn(result.integer, "digits_snn", load_target(target), tmp_path / "out", timesteps=result.timesteps,
                     events="auto")
@@ -225,3 +245,67 @@ def test_errors_name_the_layer_and_the_option(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not an archive")
     proc = mcuforge("compile", str(bad), "-t", "host")
     assert proc.returncode != 0 and "not a quantized model" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("target_name", ["qemu-cortex-m4", "qemu-rv32imac"])
+def test_time_steps_over_the_hil_link(target_name, tmp_path):
+    """Samples sent step by step over the HIL link to a QEMU board's firmware, the state reset
+    between samples by the protocol's RESET_STATE: every step's spikes are the reference's."""
+    from mcuforge.hil.dut import Dut
+    from mcuforge.hil.firmware import build_hil_firmware
+    from mcuforge.hil.qemu_board import QemuBoard
+    from mcuforge.snn.compiler import compile_snn
+
+    result = _digits("make", "batches")
+    x, _ = result.test
+    steps = result.integer.quantize_input(x[:3]).reshape(3, result.timesteps, -1)
+    compiled = compile_snn(result.integer, "digits_snn", load_target(target_name), tmp_path / "out",
+                           timesteps=result.timesteps)
+    firmware = build_hil_firmware(compiled, tmp_path / "firmware").program
+    got = []
+    with QemuBoard(firmware) as board:
+        dut = Dut(board.link)
+        dut.connect()
+        for sample in steps:
+            dut.reset_state()
+            got += [np.frombuffer(dut.infer(step.tobytes()).output, np.int8) for step in sample]
+    want = compiled.reference(steps.reshape(3 * result.timesteps, -1))
+    assert np.array_equal(np.stack(got), want)
+    assert want.any()
+
+
+def test_auto_takes_events_where_sparse_and_dense_where_not():
+    from mcuforge.snn.compiler import choose_events
+
+    m55 = load_target("qemu-cortex-m55")
+    assert choose_events("auto", m55, 0.05, 512, 256)
+    assert not choose_events("auto", m55, 0.9, 512, 256)
+    assert not choose_events("auto", m55, 0.2, 96, 10)  # measured: 928 instructions with events, 526 dense
+    assert choose_events("events", m55, 0.9, 96, 10) and not choose_events("dense", m55, 0.01, 512, 256)
+
+
+@pytest.mark.parametrize("target", ["qemu-cortex-m4", "qemu-cortex-m55", "qemu-rv32-zve32f-zvfh"])
+def test_auto_is_never_slower_than_dense_on_real_spikes(target, tmp_path):
+    """The digits SNN on 3 test samples: --events auto at most the dense network's instructions
+    per step (and within 2 % of the all-event-driven one)."""
+    from mcuforge.snn.compiler import compile_snn
+
+    result = _digits("make", "batches")
+    x = result.integer.quantize_input(result.test[0][:3]).reshape(3 * result.timesteps, -1)
+    steps = {}
+    for events in ("dense", "events", "auto"):
+        c = compile_snn(result.integer, "d", load_target(target), tmp_path / events, timesteps=result.timesteps,
+                        events=events)
+        r = run_on_target(c, x, tmp_path / events / "w")
+        assert r.ok, r.diff()
+        steps[events] = sum(r.insns_per_inference)
+    assert steps["auto"] <= steps["dense"] and steps["auto"] <= 1.02 * steps["events"], steps
+
+
+def test_the_same_network_compiles_to_the_same_bytes(tmp_path_factory):
+    mfq = _trace_mfq(str(tmp_path_factory.getbasetemp()), "mixed")
+    outs = [tmp_path_factory.mktemp(f"same{n}") for n in range(2)]
+    for out in outs:
+        compile_model(mfq, load_target("qemu-cortex-m55"), out_dir=out, events="auto")
+    for name in ("model.c", "model.h", "weights.c", "plan.txt"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name

@@ -59,6 +59,21 @@ class StreamJob(Job):
 
 
 @dataclass(frozen=True)
+class SnnJob(Job):
+    """A spiking network (.mfq) stepped `inputs` times on seeded random spikes at `rate` (the
+    input's spike rate: 1 - sparsity), with the dense or the event-driven synapses."""
+    events: str = "dense"
+    rate: float = 0.2
+
+    def run(self, work: Path) -> dict:
+        def spikes(compiled):
+            rng = np.random.default_rng(self.seed)
+            return (rng.random((self.inputs, compiled.input.shape[0])) < self.rate).astype(np.int8)
+
+        return run_job(self, work, {"events": self.events}, spikes)
+
+
+@dataclass(frozen=True)
 class DotJob:
     """A dot product of length n with the target's int8 and fp16 ISA kernels (dotbench.py)."""
     target: str
@@ -226,9 +241,10 @@ def code_version() -> str:
     return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-def run_job(job: Job, work: Path) -> dict:
+def run_job(job: Job, work: Path, options: dict | None = None, make_inputs: Callable | None = None) -> dict:
     """Compile and run one job on its target; the row, whatever happens (McuforgeErrors become
-    rows with their reason)."""
+    rows with their reason). options: the path's own compile options; make_inputs(compiled):
+    the inputs, where not the model's seeded random ones."""
     from .build.elf import code_bytes
     from .core.flow import compile, run
     from .report.figures import run_figures
@@ -237,9 +253,9 @@ def run_job(job: Job, work: Path) -> dict:
     row = {"key": job.key, "job": dataclasses.asdict(job), "code": code_version()}
     try:
         compiled = compile(job.model, load_target(job.target), job.precision, work / "out", job.kernels,
-                           job.accumulate, getattr(job, "hop", None))
-        result = run(compiled, compiled.random_inputs(job.inputs, job.seed), work / "run", timeout=1800,
-                     check=job.check)
+                           job.accumulate, getattr(job, "hop", None), **(options or {}))
+        inputs = make_inputs(compiled) if make_inputs else compiled.random_inputs(job.inputs, job.seed)
+        result = run(compiled, inputs, work / "run", timeout=1800, check=job.check)
         figures, right = run_figures(compiled, result), result.ok
         figures["run_wall_seconds"] = result.wall_seconds
         figures["outputs_sha256"] = hashlib.sha256(np.ascontiguousarray(result.outputs).tobytes()).hexdigest()

@@ -26,8 +26,8 @@ STREAM_HELP = ("int8 models: compile a stream, mf_model_push(new frames, out), t
 HOP_HELP = "with --stream: new frames (samples) per call; a multiple of the strides and pooling"
 TIMESTEPS_HELP = "spiking models: time steps per sample (the state is reset before each); run: -n samples of T steps"
 TRACE_HELP = "spiking models: each step's output is every neuron layer's spikes (compared neuron by neuron)"
-EVENTS_HELP = ("spiking models: dense (every synapse's dense kernel), events (spike lists on dense synapses) or "
-               "auto (from each synapse's calibrated input rate)")
+EVENTS_HELP = ("spiking models: auto (default: per synapse, the kernel predicted cheaper at its calibrated input "
+               "rate), dense, or events (spike lists, scattered convolution taps)")
 
 
 def _default_out(model: str, target: str, precision: str) -> Path:

@@ -30,11 +30,61 @@ RESET = {"subtract": "MF_RESET_SUBTRACT", "zero": "MF_RESET_ZERO", "none": "MF_R
 MEM_C = {"int16": ("int16_t", 2, "mf_lif_s16_step"), "int32": ("int32_t", 4, "mf_lif_s32_step")}
 HEADERS = ("mf_kernels.h", "mf_features.h", "mf_lif_common.h", "mf_snn_pool_common.h", "mf_snn_events_common.h")
 EVENTS = ("dense", "events", "auto")
-# auto: the spike-list kernel where a dense synapse's calibrated input rate is at most EVENT_RATE
-# and it has at least EVENT_MIN_OUTPUTS outputs (shorter rows do not pay for the list on Helium);
-# measured in docs/spiking.md, where it was never slower than dense.
-EVENT_RATE = 0.35
-EVENT_MIN_OUTPUTS = 32
+EVENT_KERNEL = {"mf_snn_dense_s8": "mf_snn_events_s8", "mf_snn_conv2d_s8": "mf_snn_conv2d_events_s8"}
+# auto: instructions a step of each kernel, by the variant of mf_snn_events_s8 the target takes,
+# fitted (least squares, relative) to counts measured on its QEMU core over nine layer shapes and
+# four spike rates (docs/spiking.md):
+#   dense    n_out (d0 + d1 n_in) + d2
+#   events   e0 n_in + e1 n_out + spikes (e2 + e3 ceil(n_out / block)) + e4 groups
+# (spikes = rate n_in; groups: the groups of eight inputs with a spike, which the scan reads one
+# by one). The event-driven kernel is taken where predicted at most EVENT_MARGIN of the dense one:
+# on the measured grid that choice was never slower than dense.
+COST = {  # variant: (block, (d0, d1, d2), (e0, e1, e2, e3, e4))
+    "arm_dsp": (8, (32.0, 2.876, 39), (1.05, 4.30, -4.6, 14.97, 121)),
+    "arm_mve": (32, (25.2, 0.251, 34), (1.04, 1.11, -1.0, 12.36, 101)),
+    "rvv": (32, (22.4, 0.570, 39), (1.42, 1.34, 2.9, 11.94, 97)),
+    "ref": (1, (21.0, 7.000, 45), (5.19, 5.16, 17.4, 6.96, 6)),
+}
+EVENT_MARGIN = 0.8
+
+
+def predicted_costs(target: Target, rate: float, n_in: int, n_out: int) -> tuple[float, float]:
+    """(dense, events) instructions a step predicted for a synapse of n_in -> n_out at an input
+    spike rate."""
+    from ..build.kernels import kernel_variant
+
+    block, (d0, d1, d2), (e0, e1, e2, e3, e4) = COST.get(kernel_variant(target, "mf_snn_events_s8"), COST["ref"])
+    groups = n_in / 8 * (1 - (1 - rate) ** 8)
+    events = e0 * n_in + e1 * n_out + rate * n_in * (e2 + e3 * -(-n_out // block)) + e4 * groups
+    return n_out * (d0 + d1 * n_in) + d2, events
+
+
+# Convolutions (the portable kernels on every target): instructions per MAC of the dense kernel,
+# and of the scatter kernel per input and per spike x tap x output channel; the fewest per MAC
+# and the most per scatter measured on the four QEMU cores (docs/spiking.md), so that auto errs
+# towards dense.
+CONV_COST = (8.0, 3.0, 12.0)
+
+
+def choose_conv_events(events: str, target: Target, rate: float, layer) -> bool:
+    """Whether a convolution takes the event-driven (scatter) kernel: predicted from its MACs
+    against its spikes' taps (CONV_COST, measured like COST)."""
+    if events != "auto":
+        return events == "events"
+    per_mac, per_input, per_tap = CONV_COST
+    c, _, _ = layer.in_shape
+    o, kh, kw = layer.params["weight"].shape[0], *layer.params["weight"].shape[2:]
+    n_in = int(np.prod(layer.in_shape))
+    dense = per_mac * layer.size * c * kh * kw
+    return per_input * n_in + rate * n_in * kh * kw * o * per_tap <= EVENT_MARGIN * dense
+
+
+def choose_events(events: str, target: Target, rate: float, n_in: int, n_out: int) -> bool:
+    """Whether a dense synapse (or an all-to-all recurrence) takes the event-driven kernel."""
+    if events != "auto":
+        return events == "events"
+    dense, event_driven = predicted_costs(target, rate, n_in, n_out)
+    return event_driven <= EVENT_MARGIN * dense
 
 
 @dataclass
@@ -109,7 +159,7 @@ class CompiledSNN(Compiled):
         return np.concatenate(outputs)
 
 
-def events_scratch(n_in: int, n_out: int) -> int:
+def events_scratch(n_in: int) -> int:
     """mf_snn_events_s8_scratch_size: the spike list."""
     return 2 * n_in
 
@@ -157,31 +207,8 @@ class _Emitter:
         src, ctype, spikes = "in", "int8_t", []
         for k, layer in enumerate(self.graph.layers):
             p = layer.params
-            if layer.kind == "dense":
-                n_out, n_in = p["weight"].shape
-                dst = self.arena(f"c{k}", 4 * n_out)
-                if p["event"]:
-                    scratch = self.arena(f"e{k}", events_scratch(n_in, n_out))
-                    wt = self.array(f"wt{k}", p["weight"].T)
-                    self.calls.append(("mf_snn_events_s8", f"mf_snn_events_s8((const int8_t *){self.read(src)}, {n_in}, {wt}, "
-                                       f"{self.array(f'b{k}', p['bias'])}, (int32_t *){dst}, {n_out}, "
-                                       f"(uint16_t *){scratch});"))
-                else:
-                    self.calls.append(("mf_snn_dense_s8", f"mf_snn_dense_s8((const int8_t *){self.read(src)}, {n_in}, "
-                                       f"{self.array(f'w{k}', p['weight'])}, {self.array(f'b{k}', p['bias'])}, "
-                                       f"(int32_t *){dst}, {n_out});"))
-                src, ctype = dst, "int32_t"
-            elif layer.kind == "conv2d":
-                (c, h, w), (o, oh, ow) = layer.in_shape, layer.out_shape
-                kh, kw = p["weight"].shape[2:]
-                self.params.append(f"static const mf_snn_conv_params conv{k} = {{{c}, {h}, {w}, {o}, {oh}, {ow}, "
-                                   f"{kh}, {kw}, {p['stride'][0]}, {p['stride'][1]}, {p['padding'][0]}, "
-                                   f"{p['padding'][1]}}};")
-                dst = self.arena(f"c{k}", 4 * layer.size)
-                self.calls.append(("mf_snn_conv2d_s8", f"mf_snn_conv2d_s8(&conv{k}, (const int8_t *){self.read(src)}, "
-                                   f"{self.array(f'w{k}', p['weight'])}, {self.array(f'b{k}', p['bias'])}, "
-                                   f"(int32_t *){dst});"))
-                src, ctype = dst, "int32_t"
+            if layer.kind in ("dense", "conv2d"):
+                src, ctype = self._synapse(k, layer, src), "int32_t"
             elif layer.kind == "maxpool":
                 (c, h, w), (_, oh, ow) = layer.in_shape, layer.out_shape
                 self.params.append(f"static const mf_snn_pool_params pool{k} = {{{c}, {h}, {w}, {oh}, {ow}, "
@@ -196,6 +223,34 @@ class _Emitter:
                 spikes.append(src)
         return self.calls, spikes
 
+    def _synapse(self, k: int, layer, src: str) -> str:
+        """A dense or convolutional synapse's call (its event-driven kernel where chosen: the
+        weights transposed, a spike-list scratch); the current's buffer."""
+        p = layer.params
+        x, bias = f"(const int8_t *){self.read(src)}", self.array(f"b{k}", p["bias"])
+        dst = self.arena(f"c{k}", 4 * layer.size)
+        if layer.kind == "dense":
+            n_out, n_in = p["weight"].shape
+            kernel, before, after = "mf_snn_dense_s8", f"{x}, {n_in}, ", f", (int32_t *){dst}, {n_out}"
+            transposed = p["weight"].T
+        else:
+            (c, h, w), (o, oh, ow) = layer.in_shape, layer.out_shape
+            kh, kw = p["weight"].shape[2:]
+            self.params.append(f"static const mf_snn_conv_params conv{k} = {{{c}, {h}, {w}, {o}, {oh}, {ow}, "
+                               f"{kh}, {kw}, {p['stride'][0]}, {p['stride'][1]}, {p['padding'][0]}, "
+                               f"{p['padding'][1]}}};")
+            n_in = c * h * w
+            kernel, before, after = "mf_snn_conv2d_s8", f"&conv{k}, {x}, ", f", (int32_t *){dst}"
+            transposed = p["weight"].transpose(1, 2, 3, 0)  # [in_c][k_h][k_w][out_c]
+        if p["event"]:
+            kernel = EVENT_KERNEL[kernel]
+            weights = self.array(f"wt{k}", transposed)
+            after += f", (void *){self.arena(f'e{k}', events_scratch(n_in))}"
+        else:
+            weights = self.array(f"w{k}", p["weight"])
+        self.calls.append((kernel, f"{kernel}({before}{weights}, {bias}{after});"))
+        return dst
+
     def _neuron(self, k: int, layer, cur: str) -> str:
         p, n = layer.params, layer.size
         mem_t, width, kernel = MEM_C[p["membrane"]]
@@ -204,7 +259,12 @@ class _Emitter:
             self.state[f"y{k}"] = width * n
         self.state[f"s{k}"] = n
         spk = f"(int8_t *)[s{k}]"
-        if "rec_weight" in p:  # the all-to-all recurrence adds W_rec S[t-1] to the current first
+        if "rec_weight" in p and p.get("rec_event"):  # the all-to-all recurrence adds W_rec S[t-1] first
+            scratch = self.arena(f"r{k}", events_scratch(n))
+            self.calls.append(("mf_snn_events_s8", f"mf_snn_events_s8({spk}, {n}, "
+                               f"{self.array(f'rwt{k}', p['rec_weight'].T)}, 0, (int32_t *){self.read(cur)}, {n}, "
+                               f"(void *){scratch});"))
+        elif "rec_weight" in p:
             self.calls.append(("mf_snn_dense_s8", f"mf_snn_dense_s8({spk}, {n}, "
                                f"{self.array(f'rw{k}', p['rec_weight'])}, 0, (int32_t *){self.read(cur)}, {n});"))
 
@@ -223,10 +283,10 @@ class _Emitter:
 
 def compile_snn(graph: IntSpikingGraph, name: str, target: Target, out_dir: Path | str, kernels: str = "mcuforge",
                 source: str = "", timesteps: int | None = None, trace: bool = False,
-                events: str = "dense") -> CompiledSNN:
+                events: str = "auto") -> CompiledSNN:
     """Compile a spiking network for `target`. events: "dense" (every synapse's dense kernel),
-    "events" (the spike-list kernel on every dense synapse), "auto" (from each synapse's
-    calibrated input rate)."""
+    "events" (the event-driven kernels on every synapse: spike lists, scattered convolution
+    taps), "auto" (per synapse, the one predicted cheaper from its calibrated input rate)."""
     if kernels not in ("mcuforge", "ref"):
         raise McuforgeError(f"unknown kernels {kernels!r} for spiking models", hint="mcuforge or ref")
     if events not in EVENTS:
@@ -240,9 +300,13 @@ def compile_snn(graph: IntSpikingGraph, name: str, target: Target, out_dir: Path
                                                for layer in graph.layers])
     for layer in graph.layers:
         if layer.kind == "dense":
-            rate = layer.params.get("input_rate", 1.0)
-            layer.params["event"] = events == "events" or (events == "auto" and rate <= EVENT_RATE
-                                                            and layer.out_shape[0] >= EVENT_MIN_OUTPUTS)
+            layer.params["event"] = choose_events(events, target, layer.params.get("input_rate", 1.0),
+                                                  *layer.params["weight"].shape[::-1])
+        if layer.kind == "conv2d":
+            layer.params["event"] = choose_conv_events(events, target, layer.params.get("input_rate", 1.0), layer)
+        if "rec_weight" in layer.params:
+            layer.params["rec_event"] = choose_events(events, target, layer.params.get("rec_rate", 1.0),
+                                                      layer.size, layer.size)
     emitter = _Emitter(graph, events)
     calls, spikes = emitter.emit()
     weight_bytes = sum(a.nbytes for a in emitter.arrays.values())
@@ -300,7 +364,7 @@ def compile_snn(graph: IntSpikingGraph, name: str, target: Target, out_dir: Path
 
 def compile_file(model: str, target: Target, precision: str, out_dir: Path, kernels: str = "mcuforge",
                  accumulate: str | None = None, hop: int | None = None, timesteps: int | None = None,
-                 trace: bool = False, events: str = "dense") -> CompiledSNN:
+                 trace: bool = False, events: str = "auto") -> CompiledSNN:
     """The spiking path of core.flow.compile: an .mfq file of format mcuforge-snn-1."""
     from .serialize import load_snn
 

@@ -33,8 +33,7 @@ def _integer_layers(graph: SpikingGraph, input_scale: float) -> list[IntLayer]:
     for layer in graph.layers:
         m, p = layer.module, {}
         if layer.kind in ("dense", "conv2d"):
-            p = {"weight": q[layer.name]["weight"].astype(np.int8), "bias": q[layer.name]["bias"].astype(np.int32),
-                 "event": False}
+            p = {"weight": q[layer.name]["weight"].astype(np.int8), "bias": q[layer.name]["bias"].astype(np.int32)}
             if layer.kind == "conv2d":
                 p.update(stride=tuple(m.stride), padding=tuple(m.padding))
         elif layer.kind == "maxpool":
@@ -101,13 +100,15 @@ def quantize_snn(graph: SpikingGraph, calibration: np.ndarray, membrane: str = "
 
 def record_rates(g: IntSpikingGraph, calibration: np.ndarray) -> None:
     """Each dense synapse's input rate on the calibration data (the fraction of its inputs that
-    are not zero), from which the compiler chooses the event-driven kernel."""
+    are not zero), and each neuron layer's own (what a recurrence reads), from which the
+    compiler chooses the event-driven kernel."""
     x = g.quantize_input(calibration)
     trace = run(g, x)
     rate, k = float(np.mean(x != 0)), 0
     for layer in g.layers:
-        if layer.kind == "dense":
+        if layer.kind in ("dense", "conv2d"):
             layer.params["input_rate"] = rate
         if layer.is_neuron:
             rate = float(np.mean(trace.spikes[k] != 0))
+            layer.params["rec_rate"] = rate  # what an all-to-all recurrence reads back
             k += 1
