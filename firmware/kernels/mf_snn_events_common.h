@@ -10,26 +10,49 @@
 
 #define MF_SNN_CHUNK 255
 
+/* One input: a spike's index from the bottom of the list, another value's from the top. */
+static inline void mf_snn_list_one(const int8_t *x, int32_t i, int32_t n, uint16_t *list, int32_t *ones,
+                                   int32_t *others) {
+    if (x[i] == 1) list[(*ones)++] = (uint16_t)i;
+    else if (x[i] != 0) list[n - 1 - (*others)++] = (uint16_t)i;
+}
+
+/* Four inputs from i, their bytes in w: all 0 or 1 (spikes), the four indices are written
+ * without branches, each kept only where its byte is 1 (the writes stay below the values at the
+ * top: at least one of the n inputs is zero while an index is not kept); else one by one. */
+static inline void mf_snn_list_word(uint32_t w, const int8_t *x, int32_t i, int32_t n, uint16_t *list,
+                                    int32_t *ones, int32_t *others) {
+    if ((w & 0xFEFEFEFEu) == 0) {
+        int32_t k = *ones;
+        list[k] = (uint16_t)i;
+        k += (int32_t)(w & 1u);
+        list[k] = (uint16_t)(i + 1);
+        k += (int32_t)((w >> 8) & 1u);
+        list[k] = (uint16_t)(i + 2);
+        k += (int32_t)((w >> 16) & 1u);
+        list[k] = (uint16_t)(i + 3);
+        *ones = k + (int32_t)(w >> 24);
+        return;
+    }
+    for (int32_t k = i; k < i + 4; k++) mf_snn_list_one(x, k, n, list, ones, others);
+}
+
 /* The indices of the spikes (x = 1) from list[0] up, their number returned, and of the other
- * non-zero values from list[n - 1] down, their number in *values. Eight inputs at a time while
- * they are zero (most of them, when the spikes are sparse): a load pair, an OR and a branch. Not
- * inlined: the caller keeps its registers for the rows. */
+ * non-zero values from list[n - 1] down, their number in *values. Eight inputs at a time once
+ * aligned: all zero (most of them, when the spikes are sparse), a load pair, an OR and a
+ * branch; else a word at a time. Not inlined: the caller keeps its registers for the rows. */
 static __attribute__((noinline)) int32_t mf_snn_spike_list(const int8_t *x, int32_t n, uint16_t *list,
                                                            int32_t *values) {
-    int32_t ones = 0, others = 0;
-    for (int32_t i = 0; i < n; i++) {
-        if (((uintptr_t)(x + i) & 7) == 0) { /* aligned: eight inputs at once while they are all zero */
-            while (i + 8 <= n) {
-                uint32_t w[2];
-                __builtin_memcpy(w, __builtin_assume_aligned(x + i, 8), 8);
-                if ((w[0] | w[1]) != 0) break;
-                i += 8;
-            }
-            if (i >= n) break;
-        }
-        if (x[i] == 1) list[ones++] = (uint16_t)i;
-        else if (x[i] != 0) list[n - 1 - others++] = (uint16_t)i;
+    int32_t ones = 0, others = 0, i = 0;
+    for (; i < n && ((uintptr_t)(x + i) & 7) != 0; i++) mf_snn_list_one(x, i, n, list, &ones, &others);
+    for (; i + 8 <= n; i += 8) {
+        uint32_t w[2];
+        __builtin_memcpy(w, __builtin_assume_aligned(x + i, 8), 8);
+        if ((w[0] | w[1]) == 0) continue;
+        if (w[0]) mf_snn_list_word(w[0], x, i, n, list, &ones, &others);
+        if (w[1]) mf_snn_list_word(w[1], x, i + 4, n, list, &ones, &others);
     }
+    for (; i < n; i++) mf_snn_list_one(x, i, n, list, &ones, &others);
     *values = others;
     return ones;
 }

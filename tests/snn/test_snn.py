@@ -119,12 +119,26 @@ def _dense_values_net():
 
 def _conv_values_net():
     """Real-valued image inputs into a strided, padded convolution (the scatter kernel's
-    multiply path and its stride arithmetic)."""
+    multiply path and its stride arithmetic), a 3x3 max pooling of stride 1 (the general loop)."""
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 6, 3, stride=2, padding=1), snn.Leaky(beta=0.9, threshold=0.2, init_hidden=True),
+    net = nn.Sequential(nn.Conv2d(3, 6, 3, stride=2, padding=1), nn.MaxPool2d(3, stride=1),
+                        snn.Leaky(beta=0.9, threshold=0.2, init_hidden=True),
                         nn.Conv2d(6, 4, 2, stride=2), snn.Leaky(beta=0.9, threshold=0.2, init_hidden=True),
-                        nn.Flatten(), nn.Linear(4 * 3 * 3, 7), snn.Leaky(beta=0.8, threshold=0.2, init_hidden=True))
+                        nn.Flatten(), nn.Linear(4 * 2 * 2, 7), snn.Leaky(beta=0.8, threshold=0.2, init_hidden=True))
     return net, (3, 11, 11)
+
+
+def _saturating_net():
+    """Strong positive currents into slowly leaking membranes with a low threshold: calibrated
+    on two steps (int16 chosen), then run for 12, the membranes climb to int16's limit (a wrap
+    instead of saturation would stop the spikes)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(16, 8), snn.Leaky(beta=0.999, threshold=0.05, init_hidden=True),
+                        nn.Linear(8, 5), snn.Leaky(beta=0.9, init_hidden=True))
+    with torch.no_grad():
+        net[0].weight.abs_()
+        net[0].bias.fill_(8.0)
+    return net, (16,)
 
 
 @functools.cache
@@ -136,10 +150,12 @@ def _trace_mfq(tmp: str, name: str) -> str:
     from mcuforge.snn.serialize import save_snn
 
     net, shape = {"mixed": lambda: _nets()["convolutional"], "values": _dense_values_net,
-                  "conv-values": _conv_values_net}[name]()
+                  "conv-values": _conv_values_net, "saturating": _saturating_net}[name]()
     gen = torch.Generator().manual_seed(1)
-    x = (torch.rand(8, 12, *shape, generator=gen) < 0.3).float() if name == "mixed" else \
+    x = (torch.rand(8, 12, *shape, generator=gen) < 0.3).float() if name in ("mixed", "saturating") else \
         torch.rand(8, 12, *shape, generator=gen) * 2 - 1
+    if name == "saturating":
+        x = x[:, :2]
     path = Path(tmp) / f"{name}.mfq"
     save_snn(quantize_snn(read_snntorch(net, shape, name), x.numpy()), path, {"timesteps": 12})
     return str(path)
@@ -147,7 +163,7 @@ def _trace_mfq(tmp: str, name: str) -> str:
 
 @pytest.mark.parametrize("events", ["dense", "events"])
 @pytest.mark.parametrize("target", ["host", *TARGETS])
-@pytest.mark.parametrize("name", ["mixed", "values", "conv-values"])
+@pytest.mark.parametrize("name", ["mixed", "values", "conv-values", "saturating"])
 def test_every_spike_on_target_is_the_reference(name, target, events, tmp_path_factory):
     """Every neuron layer's spikes at every step (--trace), 3 samples of 12 steps, on every
     target, with the dense and the event-driven synapses (spike lists, scattered taps)."""
@@ -161,6 +177,9 @@ def test_every_spike_on_target_is_the_reference(name, target, events, tmp_path_f
     r = run_on_target(c, inputs, tmp / "work")
     assert r.checked and r.ok, r.diff()
     assert r.outputs[:, -5:].any() and 0.02 < r.outputs.mean() < 0.9  # the output layer fires too
+    if name == "saturating":  # the membranes reach int16's limit and keep firing
+        assert c.graph.neurons[0].params["membrane"] == "int16"
+        assert run(c.graph, inputs.reshape(3, 12, -1)).membranes[0].max() == 32767
     if name == "values":  # the hidden layer fires more than 255 times in some steps
         hidden = r.outputs[:, :300].astype(int).sum(1)
         assert hidden.max() > 255 and c.graph.input_scale != 1.0

@@ -39,11 +39,11 @@ EVENT_KERNEL = {"mf_snn_dense_s8": "mf_snn_events_s8", "mf_snn_conv2d_s8": "mf_s
 # (spikes = rate n_in; groups: the groups of eight inputs with a spike, which the scan reads one
 # by one). The event-driven kernel is taken where predicted at most EVENT_MARGIN of the dense one:
 # on the measured grid that choice was never slower than dense.
-COST = {  # variant: (block, (d0, d1, d2), (e0, e1, e2, e3, e4))
-    "arm_dsp": (8, (32.0, 2.876, 39), (1.05, 4.30, -4.6, 14.97, 121)),
-    "arm_mve": (32, (25.2, 0.251, 34), (1.04, 1.11, -1.0, 12.36, 101)),
-    "rvv": (32, (22.4, 0.570, 39), (1.42, 1.34, 2.9, 11.94, 97)),
-    "ref": (1, (21.0, 7.000, 45), (5.19, 5.16, 17.4, 6.96, 6)),
+COST = {  # variant: (block, (d0, d1, d2), (e0, e1, e2, e3, e4)); python bench/snn_costs.py prints them
+    "arm_dsp": (8, (32.0, 2.876, 39), (1.46, 4.33, -2.6, 14.86, 52)),  # qemu-cortex-m4
+    "arm_mve": (32, (25.2, 0.251, 34), (1.38, 1.18, 0.9, 12.25, 39)),  # qemu-cortex-m55
+    "rvv": (32, (22.4, 0.570, 39), (1.30, 1.45, 9.7, 11.81, 52)),  # qemu-rv32-zve32f-zvfh
+    "ref": (1, (21.0, 7.000, 45), (5.19, 5.16, 17.4, 6.96, 6)),  # qemu-rv32imac
 }
 EVENT_MARGIN = 0.8
 
