@@ -40,7 +40,7 @@ def train_command(
     epochs: int = typer.Option(10, "--epochs"),
     method: str = typer.Option("bptt", "--method", help="bptt (through time) or sltt (one step's graph at a "
                                "time: memory flat in the number of steps)"),
-    lr: float = typer.Option(2e-3, "--lr"),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Adam's learning rate (default 2e-3 for bptt, 5e-3 for sltt)"),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="the trained network as NIR (default MODEL.nir)"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
