@@ -112,6 +112,10 @@ class Compiled(ABC):
         """A model whose inputs are samples of this many steps, its state reset before each."""
         return None
 
+    def run_extras(self, inputs: np.ndarray) -> dict:
+        """Figures of a run that only this kind of model has (a spiking model: its spike rates)."""
+        return {}
+
 
 def compile(model: str, target: Target, precision: str = "auto", out_dir: Path | str = "out",  # noqa: A001
             kernels: str = "mcuforge", accumulate: str | None = None, hop: int | None = None,
@@ -164,6 +168,7 @@ class Run:
     seconds_per_inference: list[float] = field(default_factory=list)  # the host target: wall time
     oracle_mismatches: dict[str, int] = field(default_factory=dict)  # --check NAME: inputs that differ
     wall_seconds: float = 0.0  # of the simulator (or native) processes, builds left out
+    extras: dict = field(default_factory=dict)  # Compiled.run_extras
 
     @property
     def checked(self) -> bool:
@@ -250,4 +255,4 @@ def run(compiled: Compiled, inputs: np.ndarray, work: Path, profile: bool = Fals
     if reference is not None:
         reference = np.asarray(reference).reshape(outputs.shape)
     return Run(compiled, outputs, reference, insns, layers, result_of_first.program, result_of_first.stack_used or 0,
-               seconds, oracles, wall)
+               seconds, oracles, wall, compiled.run_extras(inputs))

@@ -28,8 +28,9 @@ def _cost_rows(t: Table, f: dict) -> None:
         t.add_row("wall time / inference (host, median)", f"{1e6 * f['seconds_per_inference']:,.1f} µs")
         t.add_row("MACs / inference", f"{f['macs']:,}")
         return
-    t.add_row("instructions / inference", f"{f['insns_per_inference']:,}")
-    t.add_row("MACs / inference", f"{f['macs']:,}")
+    per = f.get("call", "inference")
+    t.add_row(f"instructions / {per}", f"{f['insns_per_inference']:,}")
+    t.add_row(f"MACs / {per}" + (" (dense)" if per == "time step" else ""), f"{f['macs']:,}")
     peak, mpi = f["peak_mac_per_insn"], f["mac_per_insn"]
     t.add_row("MAC / instruction", f"{mpi:.3f}" + (f" ({100 * mpi / peak:.1f} % of peak {peak:g})" if peak else ""))
 
@@ -48,7 +49,7 @@ def run_figures(compiled, run) -> dict:
         "naive": compiled.plan.naive_size, "state": compiled.state.size, "stack_used": run.stack_used,
         "layers": [{"kernel": k, "insns": n} for k, n in
                    zip(compiled.layer_names, run.layer_insns or [None] * len(compiled.layer_names))],
-        "compile_seconds": compiled.compile_seconds,
+        "compile_seconds": compiled.compile_seconds, **run.extras,
         "plan": [{"buffer": p.buffer.name, "offset": p.offset, "size": p.buffer.size,
                   "first": p.buffer.first, "last": p.buffer.last} for p in compiled.plan.placements],
     }
@@ -94,6 +95,10 @@ def summary_table(f: dict) -> Table:
               f"({100 * f['arena'] / max(f['naive'], 1):.0f} %)")
     if f.get("state"):
         t.add_row("  state (kept between calls)", f"{f['state']:,} B")
+    if "spike_rates" in f:
+        t.add_row("input sparsity", f"{100 * f['input_sparsity']:.1f} % zeros")
+        for name, rate in f["spike_rates"].items():
+            t.add_row(f"  layer {name}: spike rate", f"{100 * rate:.1f} %")
     t.add_row("  stack used", f"{f['stack_used']:,} B")
     return t
 

@@ -143,6 +143,17 @@ class CompiledSNN(Compiled):
             return (rng.random((n, self.graph.input_size)) < 0.2).astype(np.int8)
         return rng.integers(-128, 128, (n, self.graph.input_size), dtype=np.int8)
 
+    def run_extras(self, inputs: np.ndarray) -> dict:
+        """The inputs' sparsity and each neuron layer's spike rate over the run (the reference's
+        trace, which the target's equals), with the cost counted per time step."""
+        x = np.asarray(inputs, np.int8).reshape(len(inputs), -1)
+        steps = self.timesteps or len(x)
+        whole = len(x) // steps * steps
+        trace = run(self.graph, x[:whole].reshape(-1, steps, *self.graph.input_shape)) if whole else None
+        rates = {layer.name: float(np.mean(s)) if trace else 0.0
+                 for layer, s in zip(self.graph.neurons, trace.spikes if trace else [None] * 99)}
+        return {"call": "time step", "input_sparsity": float(np.mean(x == 0)), "spike_rates": rates}
+
     def reference(self, inputs: np.ndarray, reset_before: int | None = None) -> np.ndarray:
         """Every step's output from the integer reference: the inputs cut into samples of
         `timesteps` steps (or one sequence, reset before input `reset_before`)."""
