@@ -603,7 +603,9 @@ def snn_render(jobs, rows):
         a, d, e = twin(r, "auto"), twin(r, "dense"), twin(r, "events")
         if not (a and d and e):
             return ""
-        return f"{a['insns_median']:,} ({'never slower' if a['insns_median'] <= min(d['insns_median'], e['insns_median']) * 1.02 else 'slower'})"
+        over = a["insns_median"] / min(d["insns_median"], e["insns_median"]) - 1
+        return (f"{a['insns_median']:,} ({d['insns_median'] / a['insns_median']:.2f}x below dense"
+                + (f"; {100 * over:.0f} % above the better" if over > 0.02 else "") + ")")
 
     columns = [("network", lambda r: Path(r["job"]["model"]).stem.removeprefix("snn-")),
                ("target", lambda r: r["job"]["target"]),

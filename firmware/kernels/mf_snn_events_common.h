@@ -10,6 +10,11 @@
 
 #define MF_SNN_CHUNK 255
 
+/* A variant may bring its own spike list (same contract as mf_snn_spike_list below). */
+#ifndef MF_SNN_SPIKE_LIST
+#define MF_SNN_SPIKE_LIST mf_snn_spike_list
+#endif
+
 /* One input: a spike's index from the bottom of the list, another value's from the top. */
 static inline void mf_snn_list_one(const int8_t *x, int32_t i, int32_t n, uint16_t *list, int32_t *ones,
                                    int32_t *others) {
@@ -41,8 +46,8 @@ static inline void mf_snn_list_word(uint32_t w, const int8_t *x, int32_t i, int3
  * non-zero values from list[n - 1] down, their number in *values. Eight inputs at a time once
  * aligned: all zero (most of them, when the spikes are sparse), a load pair, an OR and a
  * branch; else a word at a time. Not inlined: the caller keeps its registers for the rows. */
-static __attribute__((noinline)) int32_t mf_snn_spike_list(const int8_t *x, int32_t n, uint16_t *list,
-                                                           int32_t *values) {
+static __attribute__((noinline, unused)) int32_t mf_snn_spike_list(const int8_t *x, int32_t n,
+                                                                   uint16_t *list, int32_t *values) {
     int32_t ones = 0, others = 0, i = 0;
     for (; i < n && ((uintptr_t)(x + i) & 7) != 0; i++) mf_snn_list_one(x, i, n, list, &ones, &others);
     for (; i + 8 <= n; i += 8) {
@@ -57,20 +62,22 @@ static __attribute__((noinline)) int32_t mf_snn_spike_list(const int8_t *x, int3
     return ones;
 }
 
-/* rows(cur, wt, n_out, list, count): cur[o] += sum over e < count of wt[list[e] * n_out + o],
- * count <= MF_SNN_CHUNK. */
-typedef void (*mf_snn_rows_fn)(int32_t *cur, const int8_t *wt, int32_t n_out, const uint16_t *list, int32_t count);
+/* rows(cur, wt, n_out, list, count, base): cur[o] = (base ? base[o] : cur[o]) + the sum over
+ * e < count of wt[list[e] * n_out + o], count <= MF_SNN_CHUNK (the first chunk starts from the
+ * bias, and saves copying it). */
+typedef void (*mf_snn_rows_fn)(int32_t *cur, const int8_t *wt, int32_t n_out, const uint16_t *list, int32_t count,
+                               const int32_t *base);
 
 static inline mf_status mf_snn_events_driver(const int8_t *x, int32_t n_in, const int8_t *wt, const int32_t *bias,
                                              int32_t *cur, int32_t n_out, void *scratch, mf_snn_rows_fn rows) {
     if (n_in < 0 || n_out < 0 || n_in > 65536) return MF_ERR_ARG;
     uint16_t *list = (uint16_t *)scratch;
     int32_t values;
-    const int32_t count = mf_snn_spike_list(x, n_in, list, &values);
-    if (bias)
+    const int32_t count = MF_SNN_SPIKE_LIST(x, n_in, list, &values);
+    if (bias && count == 0)
         for (int32_t o = 0; o < n_out; o++) cur[o] = bias[o];
     for (int32_t e = 0; e < count; e += MF_SNN_CHUNK)
-        rows(cur, wt, n_out, list + e, count - e < MF_SNN_CHUNK ? count - e : MF_SNN_CHUNK);
+        rows(cur, wt, n_out, list + e, count - e < MF_SNN_CHUNK ? count - e : MF_SNN_CHUNK, e == 0 ? bias : 0);
     for (int32_t v = 0; v < values; v++) {
         const int32_t i = list[n_in - 1 - v];
         const int8_t *row = wt + i * n_out;

@@ -12,14 +12,16 @@
 
 static inline uint32_t rotr8(uint32_t v) { return (v >> 8) | (v << 24); }
 
-static inline void widen_pairs(int32_t *cur, int32_t even, int32_t odd) {
-    cur[0] += (int16_t)even;
-    cur[2] += (int16_t)(even >> 16);
-    cur[1] += (int16_t)odd;
-    cur[3] += (int16_t)(odd >> 16);
+static inline void widen_pairs(int32_t *cur, const int32_t *from, int32_t even, int32_t odd) {
+    cur[0] = from[0] + (int16_t)even;
+    cur[2] = from[2] + (int16_t)(even >> 16);
+    cur[1] = from[1] + (int16_t)odd;
+    cur[3] = from[3] + (int16_t)(odd >> 16);
 }
 
-static void rows(int32_t *cur, const int8_t *wt, int32_t n, const uint16_t *list, int32_t count) {
+static void rows(int32_t *cur, const int8_t *wt, int32_t n, const uint16_t *list, int32_t count,
+                 const int32_t *base) {
+    const int32_t *from = base ? base : cur;
     int32_t o = 0;
     for (; o + 8 <= n; o += 8) {
         int32_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
@@ -33,13 +35,13 @@ static void rows(int32_t *cur, const int8_t *wt, int32_t n, const uint16_t *list
             p2 = __sadd16(p2, __sxtb16(w1));
             p3 = __sadd16(p3, __sxtb16(rotr8(w1)));
         }
-        widen_pairs(cur + o, p0, p1);
-        widen_pairs(cur + o + 4, p2, p3);
+        widen_pairs(cur + o, from + o, p0, p1);
+        widen_pairs(cur + o + 4, from + o + 4, p2, p3);
     }
     for (; o < n; o++) {
         int32_t acc = 0;
         for (int32_t e = 0; e < count; e++) acc += wt[list[e] * n + o];
-        cur[o] += acc;
+        cur[o] = from[o] + acc;
     }
 }
 

@@ -14,9 +14,9 @@ MF_LIF_STEP(static, lif_scalar, int16_t, int32_t, INT16_MIN, INT16_MAX)
 
 mf_status mf_lif_s16_step(const mf_lif_params *p, int16_t *mem, int16_t *syn, const int32_t *cur, int8_t *spk) {
     if (p->n < 0 || !MF_LIF_DEFAULT(p)) return lif_scalar(p, mem, syn, cur, spk);
-    const int32_t theta = p->theta, beta = p->beta[0];
-    for (size_t i = 0, vl; i < (size_t)p->n; i += vl) {
-        vl = __riscv_vsetvl_e32m4((size_t)p->n - i);
+    const int32_t theta = p->theta, beta = p->beta[0], n = p->n; /* locals: the stores may alias p */
+    for (size_t i = 0, vl; i < (size_t)n; i += vl) {
+        vl = __riscv_vsetvl_e32m4((size_t)n - i);
         vint32m4_t u = __riscv_vsext_vf2_i32m4(__riscv_vle16_v_i16m2(mem + i, vl), vl);
         const vbool8_t r = __riscv_vmsgt_vx_i32m4_b8(u, theta, vl); /* from the previous membrane */
         u = __riscv_vsra_vx_i32m4(__riscv_vadd_vx_i32m4(__riscv_vmul_vx_i32m4(u, beta, vl), 1 << 14, vl), 15, vl);

@@ -10,13 +10,15 @@
 #error "rvv kernels need the RISC-V vector extension (-march=..._zve32x or _v)"
 #endif
 
-static void rows(int32_t *cur, const int8_t *wt, int32_t n, const uint16_t *list, int32_t count) {
+static void rows(int32_t *cur, const int8_t *wt, int32_t n, const uint16_t *list, int32_t count,
+                 const int32_t *base) {
     for (size_t o = 0, vl; o < (size_t)n; o += vl) {
         vl = __riscv_vsetvl_e16m4((size_t)n - o);
         vint16m4_t a = __riscv_vmv_v_x_i16m4(0, vl);
         for (int32_t e = 0; e < count; e++)
             a = __riscv_vwadd_wv_i16m4(a, __riscv_vle8_v_i8m2(wt + list[e] * n + o, vl), vl);
-        __riscv_vse32_v_i32m8(cur + o, __riscv_vwadd_wv_i32m8(__riscv_vle32_v_i32m8(cur + o, vl), a, vl), vl);
+        const int32_t *from = base ? base + o : cur + o;
+        __riscv_vse32_v_i32m8(cur + o, __riscv_vwadd_wv_i32m8(__riscv_vle32_v_i32m8(from, vl), a, vl), vl);
     }
 }
 

@@ -40,9 +40,9 @@ EVENT_KERNEL = {"mf_snn_dense_s8": "mf_snn_events_s8", "mf_snn_conv2d_s8": "mf_s
 # by one). The event-driven kernel is taken where predicted at most EVENT_MARGIN of the dense one:
 # on the measured grid that choice was never slower than dense.
 COST = {  # variant: (block, (d0, d1, d2), (e0, e1, e2, e3, e4)); python bench/snn_costs.py prints them
-    "arm_dsp": (8, (32.0, 2.876, 39), (1.46, 4.33, -2.6, 14.86, 52)),  # qemu-cortex-m4
-    "arm_mve": (32, (25.2, 0.251, 34), (1.38, 1.18, 0.9, 12.25, 39)),  # qemu-cortex-m55
-    "rvv": (32, (22.4, 0.570, 39), (1.30, 1.45, 9.7, 11.81, 52)),  # qemu-rv32-zve32f-zvfh
+    "arm_dsp": (8, (32.0, 2.876, 39), (1.47, 4.23, -0.8, 13.97, 44)),  # qemu-cortex-m4
+    "arm_mve": (32, (25.2, 0.251, 34), (1.27, 1.11, 4.4, 10.98, 25)),  # qemu-cortex-m55
+    "rvv": (32, (22.4, 0.570, 39), (1.31, 1.39, 11.5, 11.24, 46)),  # qemu-rv32-zve32f-zvfh
     "ref": (1, (21.0, 7.000, 45), (5.19, 5.16, 17.4, 6.96, 6)),  # qemu-rv32imac
 }
 EVENT_MARGIN = 0.8
