@@ -69,3 +69,22 @@ def test_cli_snn_train_to_nir_then_quantize(tmp_path):
     assert q["float_accuracy"] == pytest.approx(figures["test_accuracy"])
     proc = mcuforge("snn", "train", f"{MODELS}:make", "--data", f"{MODELS}:batches", "--method", "adam")
     assert proc.returncode != 0 and "unknown --method 'adam'" in proc.stderr
+
+
+def test_direct_coding_with_timesteps_and_an_int32_membrane(tmp_path):
+    """Data without a time axis (the plain digits) fed --timesteps times: real values into the
+    first synapse, whose membrane then needs int32; quantized from NIR and run on the M4."""
+    nir_file = tmp_path / "direct.nir"
+    data = f"{ROOT}/models/digits.py:batches"
+    proc = mcuforge("snn", "train", f"{MODELS}:make", "--data", data, "--timesteps", "10", "--epochs", "4", "-o",
+                    str(nir_file), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["timesteps"] == 10
+    proc = mcuforge("quantize", str(nir_file), "--data", data, "--timesteps", "10", "--ptq", "-o",
+                    str(tmp_path / "direct.mfq"), "-t", "qemu-cortex-m4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    q = json.loads(proc.stdout)
+    assert q["on_target_mismatches"] == 0 and q["timesteps"] == 10 and "int32" in q["membranes"].values()
+    assert q["integer_accuracy"] >= q["float_accuracy"] - 0.02
+    proc = mcuforge("snn", "train", f"{MODELS}:make", "--data", data, "-o", str(nir_file))
+    assert proc.returncode != 0 and "give --timesteps T to feed each input T times" in proc.stderr

@@ -29,6 +29,8 @@ def quantize(
     membrane: str = typer.Option("auto", "--membrane", help="spiking models: the membranes' type, auto (per layer "
                                  "from the calibrated range), int16 or int32"),
     method: str = typer.Option("bptt", "--method", help="spiking models: bptt or sltt (surrogate-gradient training)"),
+    timesteps: Optional[int] = typer.Option(None, "--timesteps", help="spiking models, data without a time axis: "
+                                            "each input fed this many steps (direct coding)"),
 ) -> None:
     """Quantize a PyTorch model with Brevitas and save the integer model (.mfq); print the drift
     report: float vs fake-quant vs the integer model as the device computes it (the batched
@@ -37,7 +39,7 @@ def quantize(
     def body() -> int:
         if model.lower().endswith(".nir") or (".py:" in model and _spiking_factory(model)):
             return spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out,
-                                method)
+                                method, timesteps)
         return quantize_flow(model, recipe, data, qat_epochs, ptq, float_epochs, out_file, target, json_out)
 
     guard(body)
@@ -52,7 +54,7 @@ def _spiking_factory(model: str) -> bool:
 
 
 def spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file, target, json_out,
-                 method: str = "bptt") -> int:
+                 method: str = "bptt", timesteps: int | None = None) -> int:
     """Quantize a spiking network, save it, optionally run the whole test split on a target."""
     import numpy as np
 
@@ -64,7 +66,7 @@ def spiking_flow(model, data, qat_epochs, ptq, float_epochs, membrane, out_file,
     with progress("training", not json_out) as update:
         result = quantize_spiking(model, data, qat_epochs, ptq, float_epochs, membrane,
                                   on_epoch=lambda stage, e, n, loss: update(e, n, f"{stage} training", loss=loss),
-                                  method=method)
+                                  method=method, timesteps=timesteps)
     path = Path(out_file or Path(model.rsplit(":", 1)[0]).with_suffix(".mfq").name)
     if path.suffix.lower() == ".nir":
         raise McuforgeError(f"-o {path}: the quantized model is an .mfq file")

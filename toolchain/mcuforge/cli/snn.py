@@ -41,6 +41,8 @@ def train_command(
     method: str = typer.Option("bptt", "--method", help="bptt (through time) or sltt (one step's graph at a "
                                "time: memory flat in the number of steps)"),
     lr: Optional[float] = typer.Option(None, "--lr", help="Adam's learning rate (default 2e-3 for bptt, 5e-3 for sltt)"),
+    timesteps: Optional[int] = typer.Option(None, "--timesteps", help="for data without a time axis: feed each "
+                                            "input this many steps (direct coding)"),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="the trained network as NIR (default MODEL.nir)"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -62,7 +64,7 @@ def train_command(
             raise McuforgeError(f"{model}: NIR has no max pooling, so the trained model cannot be written as NIR",
                                 hint="train and quantize in one go: mcuforge quantize MODEL --data ... "
                                      f"--float-epochs {epochs} --method {method}")
-        loader, (x, y) = load_sequences(data, graph.input_shape)
+        loader, (x, y) = load_sequences(data, graph.input_shape, timesteps)
         torch.set_num_threads(1)
         module = SpikingModule(graph)
         peak = training_memory(module, loader[0][0], loader[0][1], method)
@@ -79,7 +81,8 @@ def train_command(
         else:
             out.print(f"{method}: test accuracy {100 * acc:.2f} % ({len(x)} samples, {x.shape[1]} steps); autograd "
                       f"kept at most {peak:,} B for a batch of {figures['batch']}")
-            out.print(f"wrote {target}; quantize it with: mcuforge quantize {target} --data {data}")
+            steps = f" --timesteps {timesteps}" if timesteps else ""
+            out.print(f"wrote {target}; quantize it with: mcuforge quantize {target} --data {data}{steps}")
         return 0
 
     guard(body)

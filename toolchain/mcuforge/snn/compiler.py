@@ -309,12 +309,14 @@ def compile_snn(graph: IntSpikingGraph, name: str, target: Target, out_dir: Path
     out.mkdir(parents=True, exist_ok=True)
     graph = dataclasses.replace(graph, layers=[dataclasses.replace(layer, params=dict(layer.params))
                                                for layer in graph.layers])
-    for layer in graph.layers:
+    for n, layer in enumerate(graph.layers):
+        # the first synapse of a network fed values (not spikes) multiplies each one: the cost
+        # model, made for spikes, does not apply, and auto keeps it dense
+        rate = 1.0 if n == 0 and graph.input_scale != 1.0 else layer.params.get("input_rate", 1.0)
         if layer.kind == "dense":
-            layer.params["event"] = choose_events(events, target, layer.params.get("input_rate", 1.0),
-                                                  *layer.params["weight"].shape[::-1])
+            layer.params["event"] = choose_events(events, target, rate, *layer.params["weight"].shape[::-1])
         if layer.kind == "conv2d":
-            layer.params["event"] = choose_conv_events(events, target, layer.params.get("input_rate", 1.0), layer)
+            layer.params["event"] = choose_conv_events(events, target, rate, layer)
         if "rec_weight" in layer.params:
             layer.params["rec_event"] = choose_events(events, target, layer.params.get("rec_rate", 1.0),
                                                       layer.size, layer.size)
