@@ -34,31 +34,26 @@ def test_zoo_model_on_every_target(name, target, tmp_path):
 
 def test_autoencoder_recipe_separates_anomalies():
     _, auc = zoo_module("autoencoder").train(epochs=20)
-    assert auc >= 0.75, auc
+    assert auc >= 0.75, auc  # 0.82-0.85 over seeds 0-3 (AMD EPYC)
 
 
 def test_mobilenet_v1_recipe_learns_to_see_figures():
-    _, accuracy = zoo_module("mobilenet_v1").train(epochs=3, n=768)
+    """Three epochs gave 66-81 % over seeds 0-3 on an AMD EPYC (one thread), below the bound for
+    seed 3; five give 79-85 %."""
+    _, accuracy = zoo_module("mobilenet_v1").train(epochs=5, n=768)
     assert accuracy >= 0.7, accuracy
 
 
 def test_resnet8_recipe_learns_the_shapes():
-    """One thread: the same sums on every run. Four epochs left it at 45-80 % over seeds 0-3 on
-    an AMD EPYC (45 % for seed 0, below the old bound); six give 76-93 %."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        _, accuracy = zoo_module("resnet8").train(epochs=6, n=2000)
-    finally:
-        torch.set_num_threads(threads)
+    """Four epochs left it at 45-80 % over seeds 0-3 on an AMD EPYC (one thread, as every test
+    runs: tests/conftest.py; 45 % for seed 0, below the bound); six give 76-93 %."""
+    _, accuracy = zoo_module("resnet8").train(epochs=6, n=2000)
     assert accuracy >= 0.6, accuracy  # 10 classes: chance is 0.1 (8 epochs of 3,000: 92.8 %)
 
 
 def test_dscnn_recipe_learns_the_keywords():
     _, accuracy = zoo_module("dscnn").train(epochs=3)
-    assert accuracy >= 0.9, accuracy  # 12 classes: chance is 0.083
+    assert accuracy >= 0.9, accuracy  # 12 classes: chance is 0.083; 99.4 % for seeds 0-3 (AMD EPYC)
 
 
 def test_ppg_recipe_learns_the_heart_rate():
