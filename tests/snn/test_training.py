@@ -88,3 +88,20 @@ def test_direct_coding_with_timesteps_and_an_int32_membrane(tmp_path):
     assert q["integer_accuracy"] >= q["float_accuracy"] - 0.02
     proc = mcuforge("snn", "train", f"{MODELS}:make", "--data", data, "-o", str(nir_file))
     assert proc.returncode != 0 and "give --timesteps T to feed each input T times" in proc.stderr
+
+
+def test_data_and_factories_that_misbehave_get_one_clean_error(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import torch, snntorch as snn\n"
+        "from torch import nn\n"
+        "def nan(split):\n"
+        "    x = torch.zeros(4, 5, 64)\n"
+        "    x[0, 0, 0] = float('nan')\n"
+        "    return [(x, torch.zeros(4, dtype=torch.long))]\n"
+        "def plain():\n"
+        "    return nn.Linear(64, 10), torch.zeros(1, 64)\n")
+    proc = mcuforge("snn", "train", f"{MODELS}:make", "--data", f"{bad}:nan", "-o", str(tmp_path / "x.nir"))
+    assert proc.returncode != 0 and "not finite (NaN or infinity)" in proc.stderr and "Traceback" not in proc.stderr
+    proc = mcuforge("snn", "export", f"{bad}:plain", "-o", str(tmp_path / "x.nir"))
+    assert proc.returncode != 0 and "read from an nn.Sequential" in proc.stderr and "Traceback" not in proc.stderr
