@@ -328,3 +328,15 @@ def test_the_same_network_compiles_to_the_same_bytes(tmp_path_factory):
         compile_model(mfq, load_target("qemu-cortex-m55"), out_dir=out, events="auto")
     for name in ("model.c", "model.h", "weights.c", "plan.txt"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_a_current_beyond_int32_is_refused_with_the_layer():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(8, 4), snn.Leaky(beta=0.9, init_hidden=True))
+    g = read_snntorch(net, (8,), "big")
+    ig = quantize_snn(g, np.ones((2, 3, 8), np.float32))
+    from mcuforge.snn.quantize import choose_membranes
+
+    ig.neurons[0].params["drive_bound"] = 1 << 31  # as 2^24 int8 inputs at full weight would give
+    with pytest.raises(McuforgeError, match=r"layer 1 \(leaky\): its current can reach 2,147,483,648 units"):
+        choose_membranes(ig, np.ones((2, 3, 8), np.float32))

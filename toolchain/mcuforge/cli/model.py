@@ -132,8 +132,9 @@ def run(
         c = compile_for(model, target, precision, out_dir, kernels, accumulate, stream, hop, timesteps=timesteps,
                         trace=trace or None, events=events)
         with progress(f"running on {c.target.name}", not json_out) as update:
-            r = run_compiled(c, c.random_inputs(inputs * (c.reset_every or 1)), c.out_dir / "build", profile=profile, timeout=timeout,
-                             check=check, progress=update)
+            samples = c.random_inputs(inputs * (c.reset_every or 1))  # a spiking model: n samples of T steps
+            r = run_compiled(c, samples, c.out_dir / "build", profile=profile, timeout=timeout, check=check,
+                             progress=update)
         figures = run_figures(c, r)
         (c.out_dir / "run.json").write_text(json.dumps(figures, indent=2) + "\n")
         if json_out:

@@ -8,6 +8,7 @@ cannot compute exactly is refused here, naming the layer and the option."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -19,24 +20,30 @@ SUPPORTED = "nn.Linear, nn.Conv2d, nn.MaxPool2d, nn.Flatten, snn.Leaky, snn.RLea
 RESETS = ("subtract", "zero", "none")
 
 
+NEURONS = ("leaky", "rleaky", "synaptic")
+
+
+class LayerKind:
+    """What the float and the integer layers share: their kind and output shape."""
+    kind: str
+    out_shape: tuple[int, ...]
+
+    @property
+    def is_neuron(self) -> bool:
+        return self.kind in NEURONS
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.out_shape)
+
+
 @dataclass
-class Layer:
+class Layer(LayerKind):
     kind: str  # dense, conv2d, maxpool, flatten, leaky, rleaky, synaptic
     name: str  # the module's name in the Sequential ("0", "1", ...)
     module: nn.Module = field(repr=False)
     in_shape: tuple[int, ...] = ()
     out_shape: tuple[int, ...] = ()
-
-    @property
-    def is_neuron(self) -> bool:
-        return self.kind in ("leaky", "rleaky", "synaptic")
-
-    @property
-    def size(self) -> int:
-        n = 1
-        for d in self.out_shape:
-            n *= d
-        return n
 
     # neuron options, as snnTorch 1.0.0 computes them
     @property
@@ -82,9 +89,6 @@ class SpikingGraph:
     def output(self) -> Layer:
         return self.neurons[-1]
 
-    def parameters(self):
-        return self.model.parameters()
-
 
 def _pair(v) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else tuple(v)
@@ -92,9 +96,7 @@ def _pair(v) -> tuple[int, int]:
 
 def _check_neuron(name: str, m: nn.Module, kind: str, shape: tuple[int, ...]) -> None:
     where = f"layer {name} ({type(m).__name__})"
-    n = 1
-    for d in shape:
-        n *= d
+    n = math.prod(shape)
     if getattr(m, "inhibition", False):
         raise UnsupportedOp(f"{where}: inhibition=True has no integer version", hint="train without inhibition")
     if getattr(m, "state_quant", False):
@@ -146,10 +148,7 @@ def read_snntorch(model: nn.Module, input_shape: tuple[int, ...], name: str = "s
                                 "does not compute", hint=f"supported: {SUPPORTED}")
         where = f"layer {child_name} ({type(m).__name__})"
         if kind == "dense":
-            n_in = 1
-            for d in shape:
-                n_in *= d
-            if len(shape) != 1 or m.in_features != n_in:
+            if len(shape) != 1 or m.in_features != math.prod(shape):
                 raise ModelError(f"{name}: {where} takes {m.in_features} features; it gets shape {shape}",
                                  hint="put an nn.Flatten() before it")
             out = (m.out_features,)
@@ -168,10 +167,7 @@ def read_snntorch(model: nn.Module, input_shape: tuple[int, ...], name: str = "s
             (kh, kw), (sh, sw) = _pair(m.kernel_size), _pair(m.stride or m.kernel_size)
             out = (shape[0], (shape[1] - kh) // sh + 1, (shape[2] - kw) // sw + 1)
         elif kind == "flatten":
-            n = 1
-            for d in shape:
-                n *= d
-            out = (n,)
+            out = (math.prod(shape),)
         else:
             if not m.init_hidden:
                 raise ModelError(f"{name}: {where} must be built with init_hidden=True to run in an nn.Sequential")

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import McuforgeError
+from .graph import LayerKind
 from .neuron import Arith, neuron_step
 
 Q = 15  # leak factors in Q15
@@ -27,7 +28,7 @@ S16_DRIVE_BOUND = 1 << 28  # an int16 layer computes in int32: its current must 
 
 
 @dataclass
-class IntLayer:
+class IntLayer(LayerKind):
     kind: str  # dense, conv2d, maxpool, flatten, leaky, rleaky, synaptic
     name: str
     in_shape: tuple[int, ...]
@@ -37,14 +38,6 @@ class IntLayer:
     # maxpool: kernel, stride, dtype ("int32" on currents, "int8" on spikes)
     # neurons: beta, alpha (int32 Q15, one or one per neuron), theta, reset, delay, membrane,
     #          unit (float), drive_bound; rleaky: rec_weight (int8) or rec_v (int32)
-
-    @property
-    def is_neuron(self) -> bool:
-        return self.kind in ("leaky", "rleaky", "synaptic")
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.out_shape))
 
 
 @dataclass

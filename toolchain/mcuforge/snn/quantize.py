@@ -71,6 +71,10 @@ def choose_membranes(g: IntSpikingGraph, calibration: np.ndarray, membrane: str 
         p = layer.params
         peak = max(int(np.max(np.abs(mem))) if mem.size else 0, p["theta"])
         fits16 = 2 * peak <= MEMBRANE_RANGE["int16"][1] and p["drive_bound"] < S16_DRIVE_BOUND
+        if p["drive_bound"] > MEMBRANE_RANGE["int32"][1]:
+            raise McuforgeError(f"{g.name}: layer {layer.name} ({layer.kind}): its current can reach "
+                                f"{p['drive_bound']:,} units, beyond the int32 the kernels sum in",
+                                hint="fewer inputs per neuron, or smaller biases against the weights")
         if 2 * peak > MEMBRANE_RANGE["int32"][1]:
             raise McuforgeError(f"{g.name}: layer {layer.name} ({layer.kind}): its membrane reaches {peak:,} "
                                 "units on the calibration data, beyond int32 with a margin of 2",

@@ -113,11 +113,17 @@ def float_counts(graph: SpikingGraph, x: np.ndarray, batch: int = 256) -> np.nda
     return np.concatenate(parts)
 
 
-def integer_counts(graph: IntSpikingGraph, x: np.ndarray, batch: int = 256) -> np.ndarray:
-    """The integer network's output spike counts (N, classes): what the device counts."""
-    parts = [run(graph, graph.quantize_input(x[i:i + batch])).output.astype(np.int64).sum(1)
-             for i in range(0, len(x), batch)]
-    return np.concatenate(parts)
+def integer_counts(graph: IntSpikingGraph, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, list[float]]:
+    """The integer network's output spike counts (N, classes), what the device counts, and each
+    neuron layer's spike rate over the same run."""
+    counts, fired, total = [], np.zeros(len(graph.neurons)), 0
+    for i in range(0, len(x), batch):
+        trace = run(graph, graph.quantize_input(x[i:i + batch]))
+        counts.append(trace.output.astype(np.int64).sum(1))
+        fired += [int(np.sum(sp)) for sp in trace.spikes]
+        total += len(trace.output)
+    sizes = np.array([layer.size * x.shape[1] for layer in graph.neurons])
+    return np.concatenate(counts), [float(f) for f in fired / np.maximum(sizes * total, 1)]
 
 
 def accuracy(counts: np.ndarray, y: np.ndarray) -> float:
