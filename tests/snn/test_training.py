@@ -105,3 +105,9 @@ def test_data_and_factories_that_misbehave_get_one_clean_error(tmp_path):
     assert proc.returncode != 0 and "not finite (NaN or infinity)" in proc.stderr and "Traceback" not in proc.stderr
     proc = mcuforge("snn", "export", f"{bad}:plain", "-o", str(tmp_path / "x.nir"))
     assert proc.returncode != 0 and "read from an nn.Sequential" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_float_spiking_factory_is_sent_to_quantize(tmp_path):
+    proc = mcuforge("run", f"{MODELS}:make", "-t", "host", "-o", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "is a spiking network (snnTorch); it compiles once quantized" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -29,6 +29,13 @@ def _user_frame(exc: BaseException, path: Path) -> str:
 
 def load_factory(path: Path, factory: str) -> ImportedModel:
     model, example = call_factory(path, factory)
+    if "snntorch" in sys.modules:  # a spiking network steps through time: not a float graph
+        from ..snn.flow import is_spiking
+
+        if is_spiking(model):
+            raise ModelError(f"{path}:{factory} is a spiking network (snnTorch); it compiles once quantized",
+                             hint=f"mcuforge quantize {path}:{factory} --data file.py:fn -o net.mfq, then "
+                                  "mcuforge compile|run net.mfq")
     return from_torch(model.eval(), example, name=f"{path.stem}.{factory}", source=f"{path}:{factory}")
 
 
